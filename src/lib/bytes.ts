@@ -1,0 +1,89 @@
+// Byte helpers shared by the pure libraries. Uint8Array everywhere; Buffer only where Node's
+// crypto hands one back (a Buffer is a Uint8Array, so callers never need to care).
+
+const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
+
+/** True when `text` is an even-length string of hex digits (either case). */
+export function isHex(text: string): boolean {
+  return HEX_RE.test(text);
+}
+
+/** Decodes hex (either case). Throws RangeError on odd length or a non-hex digit. */
+export function fromHex(text: string): Uint8Array {
+  if (!isHex(text)) throw new RangeError('not an even-length hex string');
+  return Uint8Array.from(Buffer.from(text, 'hex'));
+}
+
+/** Lower-case hex, as the toolbox and the APIs print it. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** a XOR b; both must have the same length. */
+export function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length !== b.length) throw new RangeError(`xor of ${a.length} and ${b.length} bytes`);
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
+  return out;
+}
+
+/** Constant-time equality for MACs and RES values. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * UTF-8 bytes of `text`. Short ASCII strings (serving network names, SUPIs) are encoded in
+ * JavaScript: TextEncoder allocates off the V8 heap, which costs more than the KDF using them.
+ */
+export function utf8(text: string): Uint8Array {
+  if (text.length <= 64) {
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0x7f) return encoder.encode(text);
+      out[i] = code;
+    }
+    return out;
+  }
+  return encoder.encode(text);
+}
+
+/** Big-endian unsigned integer of up to 48 bits (SQN, SEQ) to bytes. */
+export function uintToBytes(value: number, length: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0 || value >= 2 ** (8 * length)) {
+    throw new RangeError(`${value} does not fit in ${length} bytes`);
+  }
+  const out = new Uint8Array(length);
+  let v = value;
+  for (let i = length - 1; i >= 0; i--) {
+    out[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  return out;
+}
+
+/** Big-endian bytes (at most 6, so the value stays a safe integer) to a number. */
+export function bytesToUint(bytes: Uint8Array): number {
+  if (bytes.length > 6) throw new RangeError('more than 48 bits');
+  let v = 0;
+  for (const b of bytes) v = v * 256 + b;
+  return v;
+}
