@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // CLI tests spawn ./bin/npn-onboard, which runs the build in dist/ (made by `pretest`).
     testTimeout: 30_000,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
