@@ -65,8 +65,7 @@ const key = randomBytes(16);
 const block = randomBytes(16);
 const bulk = randomBytes(64 * 1024);
 const bulkCipher = createCipheriv('aes-128-ecb', key, null);
-const aesBulkBlocksPerS =
-  rate(() => bulkCipher.update(bulk), budget / 4, 10) * (bulk.length / 16);
+const aesBulkBlocksPerS = rate(() => bulkCipher.update(bulk), budget / 4, 10) * (bulk.length / 16);
 const aesKeyedBlockPerS = rate(
   () => createCipheriv('aes-128-ecb', key, null).update(block),
   budget / 4,

@@ -21,7 +21,7 @@ export function ckIkPrime(
 
 /** PRF'(K, S) = T1 | T2 | ...; T1 = HMAC(K, S | 0x01), Tn = HMAC(K, Tn-1 | S | n). */
 export function prfPrime(key: Uint8Array, s: Uint8Array, length: number): Uint8Array {
-  if (length > 255 * 32) throw new RangeError('PRF\' output limited to 255 blocks');
+  if (length > 255 * 32) throw new RangeError("PRF' output limited to 255 blocks");
   const hmac = new HmacSha256Key(key);
   const out = new Uint8Array(length);
   let t: Uint8Array = new Uint8Array(0);

@@ -31,7 +31,8 @@ function checkFc(fc: number): void {
 }
 
 function checkParamLength(p: Uint8Array): void {
-  if (p.length > 0xffff) throw new AkaError('INVALID_LENGTH', 'a KDF parameter exceeds 65535 bytes');
+  if (p.length > 0xffff)
+    throw new AkaError('INVALID_LENGTH', 'a KDF parameter exceeds 65535 bytes');
 }
 
 /** KDF(key, S) per TS 33.220 B.2. Pass an HmacSha256Key to reuse one key for several derivations. */

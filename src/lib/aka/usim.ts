@@ -21,7 +21,13 @@ export type AuthCheckResult =
       resStar?: Uint8Array;
     }
   | { result: 'mac_failure' }
-  | { result: 'sync_failure'; auts: Uint8Array; reason: Exclude<SqnVerdict, 'accepted'> };
+  | {
+      result: 'sync_failure';
+      /** the SQN the network sent, recovered from AUTN */
+      sqn: Uint8Array;
+      auts: Uint8Array;
+      reason: Exclude<SqnVerdict, 'accepted'>;
+    };
 
 export interface AuthCheckInput {
   k: Uint8Array;
@@ -54,7 +60,8 @@ export function checkAuthentication(input: AuthCheckInput): AuthCheckResult {
   const verdict = input.sqnArray.verify(sqnToNumber(sqn));
   if (verdict !== 'accepted') {
     const sqnMs = sqnToBytes(input.sqnArray.sqnMs());
-    return { result: 'sync_failure', auts: computeAuts(milenage, input.rand, sqnMs), reason: verdict };
+    const auts = computeAuts(milenage, input.rand, sqnMs);
+    return { result: 'sync_failure', sqn, auts, reason: verdict };
   }
   input.sqnArray.accept(sqnToNumber(sqn));
   const ok: AuthCheckResult = { result: 'ok', sqn, res: ks.res, ck: ks.ck, ik: ks.ik };

@@ -12,7 +12,7 @@ const rfc = loadVectors<{ cases: (EapAkaPrimeVector & { case: number })[] }>(
 describe.each([
   ['../shared/vectors/3gpp.json', [{ ...shared, case: 1 }]],
   ['RFC 5448 Appendix C', rfc],
-])('EAP-AKA\' keys against %s', (_source, cases) => {
+])("EAP-AKA' keys against %s", (_source, cases) => {
   test.each(cases.map((c) => [c.case, c] as const))('case %i', (_n, c) => {
     const { sqnXorAk } = splitAutn(fromHex(c.AUTN));
     const { ckPrime, ikPrime } = ckIkPrime(fromHex(c.CK), fromHex(c.IK), c.networkName, sqnXorAk);

@@ -72,7 +72,9 @@ describe('the generic KDF (TS 33.220 B.2)', () => {
         (key, code, params) => {
           const parts: Uint8Array[] = [Uint8Array.of(code)];
           for (const p of params) parts.push(p, Uint8Array.of(p.length >> 8, p.length & 0xff));
-          const expected = createHmac('sha256', key).update(concat(...parts)).digest('hex');
+          const expected = createHmac('sha256', key)
+            .update(concat(...parts))
+            .digest('hex');
           expect(hex(kdf(key, code, params))).toBe(expected);
         },
       ),
@@ -131,9 +133,7 @@ describe('generateHeAv, the fast path, equals the step-by-step composition', () 
 describe('serving network name', () => {
   test('PLMN: a two-digit MNC gets a leading zero', () => {
     expect(servingNetworkName({ mcc: '001', mnc: '01' })).toBe('5G:mnc001.mcc001.3gppnetwork.org');
-    expect(servingNetworkName({ mcc: '310', mnc: '410' })).toBe(
-      '5G:mnc410.mcc310.3gppnetwork.org',
-    );
+    expect(servingNetworkName({ mcc: '310', mnc: '410' })).toBe('5G:mnc410.mcc310.3gppnetwork.org');
   });
 
   test('SNPN: the NID follows a colon in upper-case hex', () => {

@@ -81,7 +81,14 @@ describe('AKA round trips (property tests)', () => {
           fc.pre(hex(k) !== hex(otherK));
           const sqnArray = new UsimSqnArray();
           const before = JSON.stringify(sqnArray);
-          const av = generateHeAv({ k, opc, rand, sqn: sqnToBytes(nextSqn(0)), amf: AMF, snn: SNN });
+          const av = generateHeAv({
+            k,
+            opc,
+            rand,
+            sqn: sqnToBytes(nextSqn(0)),
+            amf: AMF,
+            snn: SNN,
+          });
           const wrongK = checkAuthentication({ k: otherK, opc, rand, autn: av.autn, sqnArray });
           expect(wrongK.result).toBe('mac_failure');
           const flipped = av.autn.slice();
@@ -108,15 +115,36 @@ describe('AKA round trips (property tests)', () => {
         (k, opc, rand, rand2, heSqn, lead) => {
           // The USIM has accepted SEQs up to `lead` above what the HE will use next.
           const usim = UsimSqnArray.fromSqnMs(heSqn + lead * 32);
-          const av = generateHeAv({ k, opc, rand, sqn: sqnToBytes(nextSqn(heSqn)), amf: AMF, snn: SNN });
+          const av = generateHeAv({
+            k,
+            opc,
+            rand,
+            sqn: sqnToBytes(nextSqn(heSqn)),
+            amf: AMF,
+            snn: SNN,
+          });
           const r = checkAuthentication({ k, opc, rand, autn: av.autn, sqnArray: usim, snn: SNN });
           expect(r.result).toBe('sync_failure');
           if (r.result !== 'sync_failure') return;
           const sqnMs = resynchronise({ k, opc, rand, auts: r.auts });
           expect(sqnToNumber(sqnMs)).toBe(usim.sqnMs());
           const fresh = sqnAfterResync(sqnToNumber(sqnMs));
-          const av2 = generateHeAv({ k, opc, rand: rand2, sqn: sqnToBytes(fresh), amf: AMF, snn: SNN });
-          const r2 = checkAuthentication({ k, opc, rand: rand2, autn: av2.autn, sqnArray: usim, snn: SNN });
+          const av2 = generateHeAv({
+            k,
+            opc,
+            rand: rand2,
+            sqn: sqnToBytes(fresh),
+            amf: AMF,
+            snn: SNN,
+          });
+          const r2 = checkAuthentication({
+            k,
+            opc,
+            rand: rand2,
+            autn: av2.autn,
+            sqnArray: usim,
+            snn: SNN,
+          });
           expect(r2.result).toBe('ok');
         },
       ),
@@ -169,7 +197,11 @@ describe('sequence numbers (TS 33.102 Annex C)', () => {
           const usim = new UsimSqnArray(DEFAULT_SQN_PROFILE, slots);
           const highest = Math.max(...slots);
           const expected =
-            seq - highest > 2 ** 28 ? 'too_far_ahead' : seq > slots[ind]! ? 'accepted' : 'not_fresh';
+            seq - highest > 2 ** 28
+              ? 'too_far_ahead'
+              : seq > slots[ind]!
+                ? 'accepted'
+                : 'not_fresh';
           expect(usim.verify(sqnOf(seq, ind))).toBe(expected);
         },
       ),
