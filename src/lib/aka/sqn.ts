@@ -80,21 +80,38 @@ export type SqnVerdict = 'accepted' | 'not_fresh' | 'too_far_ahead';
 export class UsimSqnArray {
   readonly profile: SqnProfile;
   readonly #seqMs: number[];
+  /** The IND of the slot holding the highest SEQ: several slots may tie, SQN_MS names one. */
+  #highestInd: number;
 
-  /** `seqMs` restores a saved array (see toJSON); otherwise all slots start at SEQ 0. */
-  constructor(profile: SqnProfile = DEFAULT_SQN_PROFILE, seqMs?: readonly number[]) {
+  /**
+   * `seqMs` (and `highestInd`) restore a saved array (see toJSON); otherwise all slots start at
+   * SEQ 0.
+   */
+  constructor(
+    profile: SqnProfile = DEFAULT_SQN_PROFILE,
+    seqMs?: readonly number[],
+    highestInd?: number,
+  ) {
     const size = 2 ** profile.indBits;
     if (seqMs !== undefined && seqMs.length !== size) {
       throw new AkaError('SQN_OUT_OF_RANGE', `the SQN array must have ${size} entries`);
     }
     this.profile = { ...profile };
     this.#seqMs = seqMs ? [...seqMs] : new Array<number>(size).fill(0);
+    const highest = this.#highestSeq();
+    this.#highestInd =
+      highestInd !== undefined && this.#seqMs[highestInd] === highest
+        ? highestInd
+        : this.#seqMs.indexOf(highest);
   }
 
-  /** An array whose every slot holds SEQ of `sqnMs`: what is known when only SQN_MS is. */
+  /**
+   * What is known when only SQN_MS is: every slot holds its SEQ, and SQN_MS itself (its IND
+   * included) is what a synchronisation failure reports.
+   */
   static fromSqnMs(sqnMs: number, profile: SqnProfile = DEFAULT_SQN_PROFILE): UsimSqnArray {
-    const { seq } = splitSqn(sqnMs, profile.indBits);
-    return new UsimSqnArray(profile, new Array<number>(2 ** profile.indBits).fill(seq));
+    const { seq, ind } = splitSqn(sqnMs, profile.indBits);
+    return new UsimSqnArray(profile, new Array<number>(2 ** profile.indBits).fill(seq), ind);
   }
 
   /** C.2.2: is SQN acceptable? Does not change the array (see accept()). */
@@ -111,6 +128,7 @@ export class UsimSqnArray {
   /** Records an SQN that verify() accepted: SEQ_MS(IND) := SEQ. */
   accept(sqn: number): void {
     const { seq, ind } = splitSqn(sqn, this.profile.indBits);
+    if (seq >= this.#highestSeq()) this.#highestInd = ind;
     this.#seqMs[ind] = seq;
   }
 
@@ -119,12 +137,11 @@ export class UsimSqnArray {
    * so that the HE's next SEQ is above every slot.
    */
   sqnMs(): number {
-    const highest = this.#highestSeq();
-    return joinSqn(highest, this.#seqMs.indexOf(highest), this.profile.indBits);
+    return joinSqn(this.#highestSeq(), this.#highestInd, this.profile.indBits);
   }
 
-  toJSON(): { profile: SqnProfile; seqMs: number[] } {
-    return { profile: { ...this.profile }, seqMs: [...this.#seqMs] };
+  toJSON(): { profile: SqnProfile; seqMs: number[]; highestInd: number } {
+    return { profile: { ...this.profile }, seqMs: [...this.#seqMs], highestInd: this.#highestInd };
   }
 
   #highestSeq(): number {

@@ -224,6 +224,13 @@ describe('sequence numbers (TS 33.102 Annex C)', () => {
     expect(usim.sqnMs()).toBe(sqnOf(9, 7));
   });
 
+  test('an array known only by SQN_MS reports that very SQN_MS, its IND included', () => {
+    expect(UsimSqnArray.fromSqnMs(sqnOf(40, 7)).sqnMs()).toBe(sqnOf(40, 7));
+    const usim = UsimSqnArray.fromSqnMs(sqnOf(40, 7));
+    usim.accept(sqnOf(41, 3));
+    expect(usim.sqnMs()).toBe(sqnOf(41, 3));
+  });
+
   test('without IND (0 bits) SQN is a plain counter', () => {
     const profile = { indBits: 0, delta: 2 ** 28 };
     const usim = UsimSqnArray.fromSqnMs(41, profile);
@@ -236,7 +243,7 @@ describe('sequence numbers (TS 33.102 Annex C)', () => {
     const usim = new UsimSqnArray();
     usim.accept(sqnOf(3, 4));
     const saved = usim.toJSON();
-    const restored = new UsimSqnArray(saved.profile, saved.seqMs);
+    const restored = new UsimSqnArray(saved.profile, saved.seqMs, saved.highestInd);
     expect(restored.verify(sqnOf(3, 4))).toBe('not_fresh');
     expect(restored.sqnMs()).toBe(sqnOf(3, 4));
   });
