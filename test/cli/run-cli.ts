@@ -27,3 +27,8 @@ export async function runJson(args: readonly string[]): Promise<Record<string, u
   if (lines.length !== 1) throw new Error(`expected one line of JSON, got ${lines.length}`);
   return JSON.parse(lines[0]!) as Record<string, unknown>;
 }
+
+/** `{ '--k': 'ab', '--amf': '8000' }` -> `['--k', 'ab', '--amf', '8000']`, for readable tests. */
+export function flags(options: Record<string, string>): string[] {
+  return Object.entries(options).flat();
+}

@@ -7,12 +7,20 @@ import {
   type SharedVectors,
 } from '../helpers.js';
 import { referenceMilenage } from '../reference-milenage.js';
-import { runCli, runJson } from './run-cli.js';
+import { flags, runCli, runJson } from './run-cli.js';
 
 const shared = loadVectors<SharedVectors>('3gpp.json');
 const set1 = shared.milenage[0]!;
 const plmn = shared['5g_aka'].plmn;
 const ts35208 = loadVectors<{ sets: MilenageVector[] }>('ts35208-milenage.json').sets;
+/** K, OPc, RAND, SQN and AMF of Milenage test set 1, the inputs of the 5G AKA vector. */
+const SET1_ARGS = flags({
+  '--k': set1.K,
+  '--opc': set1.OPc,
+  '--rand': set1.RAND,
+  '--sqn': set1.SQN,
+  '--amf': set1.AMF,
+});
 const rfc5448 = loadVectors<{ cases: (EapAkaPrimeVector & { case: number })[] }>(
   'rfc5448-eap-aka-prime.json',
 ).cases;
@@ -45,20 +53,8 @@ describe('tools milenage', () => {
   );
 
   test('accepts upper-case hex and prints lower-case', async () => {
-    const out = await runJson([
-      'tools',
-      'milenage',
-      '--k',
-      set1.K.toUpperCase(),
-      '--opc',
-      set1.OPc.toUpperCase(),
-      '--rand',
-      set1.RAND,
-      '--sqn',
-      set1.SQN,
-      '--amf',
-      set1.AMF,
-    ]);
+    const upper = SET1_ARGS.map((a) => (a.startsWith('--') ? a : a.toUpperCase()));
+    const out = await runJson(['tools', 'milenage', ...upper]);
     expect(out).toEqual(milenageExpectation(set1));
   });
 });
@@ -68,16 +64,7 @@ describe('tools 5g-aka', () => {
     const out = await runJson([
       'tools',
       '5g-aka',
-      '--k',
-      set1.K,
-      '--opc',
-      set1.OPc,
-      '--rand',
-      set1.RAND,
-      '--sqn',
-      set1.SQN,
-      '--amf',
-      set1.AMF,
+      ...SET1_ARGS,
       '--snn',
       plmn.snn,
       '--supi',
@@ -97,16 +84,7 @@ describe('tools 5g-aka', () => {
     const out = await runJson([
       'tools',
       '5g-aka',
-      '--k',
-      set1.K,
-      '--opc',
-      set1.OPc,
-      '--rand',
-      set1.RAND,
-      '--sqn',
-      set1.SQN,
-      '--amf',
-      set1.AMF,
+      ...SET1_ARGS,
       '--snn',
       plmn.snn,
       '--supi',
@@ -207,18 +185,7 @@ describe('tools auth-check', () => {
 
 describe('bad input: one line on stderr naming the flag, exit code 2, no stack, no secret', () => {
   const K = set1.K;
-  const good = [
-    '--k',
-    K,
-    '--opc',
-    set1.OPc,
-    '--rand',
-    set1.RAND,
-    '--sqn',
-    set1.SQN,
-    '--amf',
-    set1.AMF,
-  ];
+  const good = SET1_ARGS;
   const cases: [string, string[], RegExp][] = [
     [
       'missing flag',
