@@ -1,0 +1,81 @@
+// Opens a network function's database and brings its schema up to date. The function's store
+// module (src/nf/<name>/store.ts) passes its migrations and gets a Kysely instance typed with its
+// own tables; no function can reach another's tables (separate files, separate schemas).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrate, type Migrations } from './migrate.js';
+import { checkFunctionName, type StoreConfig } from './store-config.js';
+
+export type { Migrations } from './migrate.js';
+
+export interface Store<DB> {
+  db: Kysely<DB>;
+  kind: StoreConfig['kind'];
+  close(): Promise<void>;
+}
+
+export async function openStore<DB>(
+  config: StoreConfig,
+  functionName: string,
+  migrations: Migrations,
+): Promise<Store<DB>> {
+  checkFunctionName(functionName);
+  const db =
+    config.kind === 'sqlite'
+      ? openSqlite<DB>(config, functionName)
+      : await openPostgres<DB>(config, functionName);
+  try {
+    await migrate(db as Kysely<unknown>, config.kind, migrations);
+  } catch (err) {
+    await db.destroy();
+    throw new Error(`${functionName}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { db, kind: config.kind, close: () => db.destroy() };
+}
+
+function openSqlite<DB>(
+  config: Extract<StoreConfig, { kind: 'sqlite' }>,
+  functionName: string,
+): Kysely<DB> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = new SQLite(join(config.dataDir, `${functionName}.sqlite`));
+  // WAL lets readers run beside the writer; busy_timeout rides out a concurrent writer (another
+  // process of the same function) instead of failing with SQLITE_BUSY.
+  database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${config.synchronous ?? 'FULL'}`);
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+}
+
+const SCHEMA_LOCK_KEY = 0x6e706e01;
+
+async function openPostgres<DB>(
+  config: Extract<StoreConfig, { kind: 'postgres' }>,
+  functionName: string,
+): Promise<Kysely<DB>> {
+  const schema = `${config.schemaPrefix ?? ''}${functionName}`;
+  checkFunctionName(schema);
+  const bootstrap = new pg.Client({ connectionString: config.url });
+  await bootstrap.connect();
+  try {
+    // CREATE SCHEMA IF NOT EXISTS races with itself across sessions; the lock serialises openers.
+    await bootstrap.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK_KEY]);
+    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await bootstrap.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK_KEY]);
+  } finally {
+    await bootstrap.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize ?? 10,
+    // Every connection works inside the function's own schema.
+    options: `-c search_path=${schema}`,
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  await sql`select 1`.execute(db);
+  return db;
+}
