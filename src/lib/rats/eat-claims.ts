@@ -93,22 +93,8 @@ export function checkEatClaims(claims: EatClaims): Result<EatClaims> {
   ) {
     return bad('eat_nonce', 'a byte string of 8 to 64 bytes');
   }
-  const { ueid } = claims;
-  if (!(ueid instanceof Uint8Array) || ueid.length < 7 || ueid.length > 33) {
-    return bad('ueid', 'a byte string of 7 to 33 bytes');
-  }
-  if (!Object.values(UEID_TYPE).includes(ueid[0] as 1 | 2 | 3)) {
-    return bad('ueid', 'a type byte of 0x01 (RAND), 0x02 (EUI) or 0x03 (IMEI)');
-  }
-  if (ueid[0] === UEID_TYPE.RAND && ![17, 25, 33].includes(ueid.length)) {
-    return bad('ueid', 'a RAND UEID of 16, 24 or 32 bytes after the type byte');
-  }
-  if (ueid[0] === UEID_TYPE.EUI && ![7, 9].includes(ueid.length)) {
-    return bad('ueid', 'an EUI UEID of 6 (EUI-48) or 8 (EUI-64) bytes after the type byte');
-  }
-  if (ueid[0] === UEID_TYPE.IMEI && ueid.length !== 15) {
-    return bad('ueid', 'an IMEI UEID of 14 bytes after the type byte');
-  }
+  const ueidProblem = ueidExpectation(claims.ueid);
+  if (ueidProblem) return bad('ueid', ueidProblem);
   if (!Number.isSafeInteger(claims.iat) || claims.iat < 0) {
     return bad('iat', 'a non-negative integer number of seconds');
   }
@@ -181,6 +167,30 @@ export function checkEatClaims(claims: EatClaims): Result<EatClaims> {
     return bad('eat_profile', `absent, or this profile's URI ${EAT_PROFILE}`);
   }
   return ok(claims);
+}
+
+/**
+ * What is wrong with a UEID (RFC 9711 4.2.1), as "what the profile expects", or undefined when
+ * nothing is: a type byte, then 16/24/32 random bytes, a 6- or 8-byte EUI, or a 14-digit IMEI.
+ */
+export function ueidExpectation(ueid: unknown): string | undefined {
+  if (!(ueid instanceof Uint8Array) || ueid.length < 7 || ueid.length > 33) {
+    return 'a byte string of 7 to 33 bytes';
+  }
+  if (ueid[0] === UEID_TYPE.RAND) {
+    return [17, 25, 33].includes(ueid.length)
+      ? undefined
+      : 'a RAND UEID of 16, 24 or 32 bytes after the type byte';
+  }
+  if (ueid[0] === UEID_TYPE.EUI) {
+    return [7, 9].includes(ueid.length)
+      ? undefined
+      : 'an EUI UEID of 6 (EUI-48) or 8 (EUI-64) bytes after the type byte';
+  }
+  if (ueid[0] === UEID_TYPE.IMEI) {
+    return ueid.length === 15 ? undefined : 'an IMEI UEID of 14 bytes after the type byte';
+  }
+  return 'a type byte of 0x01 (RAND), 0x02 (EUI) or 0x03 (IMEI)';
 }
 
 function isText(value: unknown): value is string {
