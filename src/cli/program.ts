@@ -2,6 +2,7 @@
 // one-line message on stderr and exit code 2; no stack traces (NPN_ONBOARD_DEBUG=1 shows them).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerServe } from './serve.js';
 import { registerAuthCheck } from './tools/auth-check.js';
 import { registerEapAkaPrime } from './tools/eap-aka-prime.js';
 import { registerFiveGAka } from './tools/five-g-aka.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .description('zero-touch onboarding of devices into private 5G networks (SNPN)')
     .version(version())
     .showSuggestionAfterError(true);
+  registerServe(program);
   const tools = program
     .command('tools')
     .description('the 3GPP authentication toolbox: one JSON object per command, lower-case hex');

@@ -29,7 +29,9 @@ export function createSbiServer(options: SbiServerOptions): FastifyInstance {
   const app = Fastify({
     logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
+    // A stopping function closes idle keep-alive connections instead of waiting them out.
+    forceCloseConnections: 'idle',
     // Validation errors are collected (allErrors) so invalidParams can list every one.
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
     return503OnClosing: true,

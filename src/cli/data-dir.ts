@@ -1,0 +1,55 @@
+// The secrets a data directory holds for the functions that run from it: created on first use
+// with mode 0600, read on later starts, and overridable from the environment.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliUsageError } from './usage-error.js';
+
+/** Creates DIR (0700) if needed; refuses a path that exists and is not a directory. */
+export function prepareDataDir(dir: string): string {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new CliUsageError(`--data expects a directory; ${dir} is a file`);
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** Reads a secret file, or creates it (exclusively, 0600) with `make()` when absent. */
+function secretFile(path: string, make: () => string): string {
+  if (!existsSync(path)) {
+    try {
+      writeFileSync(path, `${make()}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Another process created it first: use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) chmodSync(path, 0o600);
+  return readFileSync(path, 'utf8').trim();
+}
+
+/** NPN_ONBOARD_ADMIN_TOKEN, else DIR/admin-token (generated). */
+export function adminToken(dir: string): string {
+  const fromEnv = process.env.NPN_ONBOARD_ADMIN_TOKEN;
+  if (fromEnv !== undefined) {
+    if (fromEnv.length < 16) {
+      throw new CliUsageError('NPN_ONBOARD_ADMIN_TOKEN must have at least 16 characters');
+    }
+    return fromEnv;
+  }
+  return secretFile(join(dir, 'admin-token'), () => randomBytes(32).toString('base64url'));
+}
+
+/** NPN_ONBOARD_KEK (64 hex digits), else DIR/kek (generated). */
+export function keyEncryptionKey(dir: string): Uint8Array {
+  const text =
+    process.env.NPN_ONBOARD_KEK ??
+    secretFile(join(dir, 'kek'), () => randomBytes(32).toString('hex'));
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) {
+    throw new CliUsageError(
+      'the key-encryption key (NPN_ONBOARD_KEK or DIR/kek) must be 64 hex digits (32 bytes)',
+    );
+  }
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}

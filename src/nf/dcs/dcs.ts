@@ -1,0 +1,47 @@
+// The DCS network function: its store, services and APIs wired into one Fastify plugin, so it can
+// run alone or beside other functions in one process (see src/cli/serve.ts).
+import type { FastifyInstance } from 'fastify';
+import { createSbiServer } from '../../sbi/server.js';
+import type { StoreConfig } from '../../store/store-config.js';
+import { EndorsementService } from './endorsements.js';
+import { ENDORSEMENTS_PREFIX, endorsementRoutes } from './routes-endorsements.js';
+import { openDcsStore, type DcsStore } from './store.js';
+
+export interface DcsConfig {
+  store: StoreConfig;
+  /** key-encryption key for secrets at rest, 32 bytes */
+  kek: Uint8Array;
+  /** bearer token of the endorsement (admin) API */
+  adminToken: string;
+  logger?: boolean | { level: string };
+}
+
+export interface Dcs {
+  app: FastifyInstance;
+  store: DcsStore;
+  endorsements: EndorsementService;
+  close(): Promise<void>;
+}
+
+export async function createDcs(config: DcsConfig): Promise<Dcs> {
+  const store = await openDcsStore(config.store);
+  const endorsements = new EndorsementService(store, config.kek);
+  const app = createSbiServer({
+    name: 'dcs',
+    ...(config.logger !== undefined ? { logger: config.logger } : {}),
+  });
+  await app.register(endorsementRoutes, {
+    prefix: ENDORSEMENTS_PREFIX,
+    service: endorsements,
+    adminToken: config.adminToken,
+  });
+  return {
+    app,
+    store,
+    endorsements,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
