@@ -2,6 +2,7 @@
 // one-line message on stderr and exit code 2; no stack traces (NPN_ONBOARD_DEBUG=1 shows them).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerOpenApiCommand } from './openapi.js';
 import { registerServe } from './serve.js';
 import { registerAuthCheck } from './tools/auth-check.js';
 import { registerEapAkaPrime } from './tools/eap-aka-prime.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .version(version())
     .showSuggestionAfterError(true);
   registerServe(program);
+  registerOpenApiCommand(program);
   const tools = program
     .command('tools')
     .description('the 3GPP authentication toolbox: one JSON object per command, lower-case hex');

@@ -1,11 +1,24 @@
 // The DCS network function: its store, services and APIs wired into one Fastify plugin, so it can
 // run alone or beside other functions in one process (see src/cli/serve.ts).
 import type { FastifyInstance } from 'fastify';
+import { registerOpenApi, serveOpenApi, type InterfaceInfo } from '../../sbi/openapi.js';
 import { createSbiServer } from '../../sbi/server.js';
 import type { StoreConfig } from '../../store/store-config.js';
 import { EndorsementService } from './endorsements.js';
 import { ENDORSEMENTS_PREFIX, endorsementRoutes } from './routes-endorsements.js';
 import { openDcsStore, type DcsStore } from './store.js';
+
+/** The DCS's interfaces, as their OpenAPI documents describe them. */
+export const DCS_INTERFACES: InterfaceInfo[] = [
+  {
+    prefix: ENDORSEMENTS_PREFIX,
+    title: 'DCS endorsement API',
+    description:
+      "The manufacturer's or operator's side of the Default Credential Server: devices (UEID and attestation key material) and reference values per device class.",
+    version: '1.0.0',
+    bearer: true,
+  },
+];
 
 export interface DcsConfig {
   store: StoreConfig;
@@ -30,6 +43,9 @@ export async function createDcs(config: DcsConfig): Promise<Dcs> {
     name: 'dcs',
     ...(config.logger !== undefined ? { logger: config.logger } : {}),
   });
+  await registerOpenApi(app);
+  // The documents are public: registered outside the admin routes' bearer hook.
+  for (const info of DCS_INTERFACES) serveOpenApi(app, info);
   await app.register(endorsementRoutes, {
     prefix: ENDORSEMENTS_PREFIX,
     service: endorsements,

@@ -23,7 +23,13 @@ export async function endorsementRoutes(
 
   app.put<{ Params: { ueid: string }; Body: DeviceInput }>(
     '/devices/:ueid',
-    { schema: { params: ueidParams, body: deviceInputSchema } },
+    {
+      schema: {
+        summary: 'Endorse a device: create (201) or replace (200) its record',
+        params: ueidParams,
+        body: deviceInputSchema,
+      },
+    },
     async (request, reply) => {
       const { created, record } = await service.putDevice(request.params.ueid, request.body);
       if (created) reply.header('Location', `${ENDORSEMENTS_PREFIX}/devices/${record.ueid}`);
@@ -33,13 +39,18 @@ export async function endorsementRoutes(
 
   app.get<{ Params: { ueid: string } }>(
     '/devices/:ueid',
-    { schema: { params: ueidParams } },
+    {
+      schema: {
+        summary: 'Read a device record (a secret AKM only by kind and thumbprint)',
+        params: ueidParams,
+      },
+    },
     (request) => service.getDevice(request.params.ueid),
   );
 
   app.delete<{ Params: { ueid: string } }>(
     '/devices/:ueid',
-    { schema: { params: ueidParams } },
+    { schema: { summary: 'Remove a device record', params: ueidParams } },
     async (request, reply) => {
       await service.deleteDevice(request.params.ueid);
       return reply.code(204).send();
@@ -48,7 +59,12 @@ export async function endorsementRoutes(
 
   app.post<{ Params: { ueid: string } }>(
     '/devices/:ueid/revocation',
-    { schema: { params: ueidParams } },
+    {
+      schema: {
+        summary: 'Revoke a device: its Evidence appraises as contraindicated from then on',
+        params: ueidParams,
+      },
+    },
     (request) => service.revokeDevice(request.params.ueid),
   );
 
@@ -59,25 +75,46 @@ export async function endorsementRoutes(
       limit?: string;
       cursor?: string;
     };
-  }>('/devices', { schema: { querystring: listQuery } }, (request) => {
-    const q = request.query;
-    return service.listDevices({
-      ...(q.deviceClass !== undefined ? { deviceClass: q.deviceClass } : {}),
-      ...(q.revoked !== undefined ? { revoked: q.revoked === 'true' } : {}),
-      ...(q.limit !== undefined ? { limit: Number(q.limit) } : {}),
-      ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
-    });
-  });
+  }>(
+    '/devices',
+    {
+      schema: {
+        summary: 'List devices in UEID order, with paging (cursor) and filters',
+        querystring: listQuery,
+      },
+    },
+    (request) => {
+      const q = request.query;
+      return service.listDevices({
+        ...(q.deviceClass !== undefined ? { deviceClass: q.deviceClass } : {}),
+        ...(q.revoked !== undefined ? { revoked: q.revoked === 'true' } : {}),
+        ...(q.limit !== undefined ? { limit: Number(q.limit) } : {}),
+        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+      });
+    },
+  );
 
   app.post<{ Body: { devices: (DeviceInput & { ueid: string })[] } }>(
     '/device-batches',
-    { schema: { body: batchSchema }, bodyLimit: 8 * 1024 * 1024 },
+    {
+      schema: {
+        summary: 'Import a manufacturing batch: all or nothing, with a report per line',
+        body: batchSchema,
+      },
+      bodyLimit: 8 * 1024 * 1024,
+    },
     async (request, reply) => reply.code(201).send(await service.importBatch(request.body.devices)),
   );
 
   app.put<{ Params: { deviceClass: string }; Body: ReferenceValues }>(
     '/classes/:deviceClass',
-    { schema: { params: classParams, body: referenceValuesSchema } },
+    {
+      schema: {
+        summary: 'Set the reference values of a device class',
+        params: classParams,
+        body: referenceValuesSchema,
+      },
+    },
     async (request, reply) => {
       const { created } = await service.putClass(request.params.deviceClass, request.body);
       return reply
@@ -88,13 +125,13 @@ export async function endorsementRoutes(
 
   app.get<{ Params: { deviceClass: string } }>(
     '/classes/:deviceClass',
-    { schema: { params: classParams } },
+    { schema: { summary: 'Read the reference values of a device class', params: classParams } },
     (request) => service.getClass(request.params.deviceClass),
   );
 
   app.delete<{ Params: { deviceClass: string } }>(
     '/classes/:deviceClass',
-    { schema: { params: classParams } },
+    { schema: { summary: 'Remove the reference values of a device class', params: classParams } },
     async (request, reply) => {
       await service.deleteClass(request.params.deviceClass);
       return reply.code(204).send();
