@@ -2,7 +2,7 @@
 // UEID and attestation key material) and of each device class's reference values. Everything
 // written can be read back, listed and removed; a symmetric AKM is sealed at rest and never
 // returned, only its kind and thumbprint.
-import { createPublicKey, createSecretKey } from 'node:crypto';
+import { createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { fromHex } from '../../lib/bytes.js';
 import { ueidExpectation } from '../../lib/rats/eat-claims.js';
@@ -51,6 +51,17 @@ export interface ReferenceValues {
   dbgstat?: number[];
   /** accepted measurements: content type and content (hex) */
   measurements?: { contentType: number; content: string }[];
+}
+
+/** One audit record: what an appraisal of this UEID decided, and why. */
+export interface AppraisalRecord {
+  id: string;
+  ueid: string;
+  status: string;
+  trustworthinessVector: Record<string, number>;
+  appraisalPolicyId: string;
+  detail: string;
+  appraisedAt: string;
 }
 
 export interface DeviceList {
@@ -297,6 +308,52 @@ export class EndorsementService {
       ...(row.hwmodel !== null ? { hwmodel: row.hwmodel } : {}),
       revoked: row.revoked_at !== null,
     };
+  }
+
+  /** Records an appraisal (every one, also of UEIDs not endorsed) in the audit trail. */
+  async recordAppraisal(
+    record: Omit<AppraisalRecord, 'id' | 'appraisedAt'>,
+  ): Promise<AppraisalRecord> {
+    const full: AppraisalRecord = {
+      id: randomUUID(),
+      appraisedAt: new Date().toISOString(),
+      ...record,
+    };
+    await this.store.db
+      .insertInto('appraisals')
+      .values({
+        id: full.id,
+        ueid: full.ueid,
+        status: full.status,
+        trustworthiness_vector: JSON.stringify(full.trustworthinessVector),
+        policy_id: full.appraisalPolicyId,
+        detail: full.detail,
+        appraised_at: full.appraisedAt,
+      })
+      .execute();
+    return full;
+  }
+
+  /** The audit trail of one UEID, newest first. */
+  async appraisalsOf(ueid: string, limit = 100): Promise<AppraisalRecord[]> {
+    checkUeidHex(ueid);
+    const rows = await this.store.db
+      .selectFrom('appraisals')
+      .selectAll()
+      .where('ueid', '=', ueid)
+      .orderBy('appraised_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(Math.max(limit, 1), 1000))
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      ueid: r.ueid,
+      status: r.status,
+      trustworthinessVector: JSON.parse(r.trustworthiness_vector) as Record<string, number>,
+      appraisalPolicyId: r.policy_id,
+      detail: r.detail,
+      appraisedAt: r.appraised_at,
+    }));
   }
 
   async putClass(name: string, values: ReferenceValues): Promise<{ created: boolean }> {

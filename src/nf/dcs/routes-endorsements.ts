@@ -68,6 +68,27 @@ export async function endorsementRoutes(
     (request) => service.revokeDevice(request.params.ueid),
   );
 
+  app.get<{ Params: { ueid: string }; Querystring: { limit?: string } }>(
+    '/devices/:ueid/appraisals',
+    {
+      schema: {
+        summary: 'The audit trail of appraisals of a UEID, newest first',
+        params: ueidParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'string', pattern: '^[0-9]{1,4}$' } },
+        },
+      },
+    },
+    async (request) => ({
+      items: await service.appraisalsOf(
+        request.params.ueid,
+        request.query.limit !== undefined ? Number(request.query.limit) : undefined,
+      ),
+    }),
+  );
+
   app.get<{
     Querystring: {
       deviceClass?: string;

@@ -253,6 +253,39 @@ describe.each<[string, () => StoreConfig]>([
     expect((await get(`/devices/${fresh}`)).statusCode).toBe(404);
   });
 
+  test('the audit trail records appraisals, also of UEIDs never endorsed, newest first', async () => {
+    const ueid = randomUeid();
+    const vector = { 'instance-identity': 97 };
+    await service.recordAppraisal({
+      ueid,
+      status: 'contraindicated',
+      trustworthinessVector: vector,
+      appraisalPolicyId: 'p1',
+      detail: 'UEID unknown',
+    });
+    await service.recordAppraisal({
+      ueid,
+      status: 'affirming',
+      trustworthinessVector: { 'instance-identity': 2 },
+      appraisalPolicyId: 'p1',
+      detail: 'affirmed',
+    });
+    const r = await get(`/devices/${ueid}/appraisals`);
+    expect(r.statusCode).toBe(200);
+    const items = r.json().items;
+    expect(items.map((i: { status: string }) => i.status)).toEqual([
+      'affirming',
+      'contraindicated',
+    ]);
+    expect(items[1]).toMatchObject({
+      ueid,
+      trustworthinessVector: vector,
+      appraisalPolicyId: 'p1',
+      detail: 'UEID unknown',
+    });
+    expect((await get(`/devices/${ueid}/appraisals?limit=1`)).json().items).toHaveLength(1);
+  });
+
   test('reference values of a class: create, replace, read, delete', async () => {
     const path = `${ENDORSEMENTS_PREFIX}/classes/meter-v1`;
     const v1 = { swversions: ['1.4.2', '1.4.3'], requireOemboot: true, dbgstat: [1, 2, 3, 4] };
