@@ -1,6 +1,7 @@
 // openapi/ holds what the functions serve; regenerate with `./bin/npn-onboard openapi`.
 import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { JWK } from 'jose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,12 @@ test('the DCS serves its endorsement document without a token, and it documents 
     store: { kind: 'sqlite', dataDir: dir },
     kek: new Uint8Array(randomBytes(32)),
     adminToken: 'openapi-test-admin-token',
+    earSigningKey: {
+      privateJwk: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+        format: 'jwk',
+      }) as JWK,
+      kid: 'test',
+    },
     logger: false,
   });
   try {

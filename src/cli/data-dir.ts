@@ -1,6 +1,6 @@
 // The secrets a data directory holds for the functions that run from it: created on first use
 // with mode 0600, read on later starts, and overridable from the environment.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliUsageError } from './usage-error.js';
@@ -52,4 +52,20 @@ export function keyEncryptionKey(dir: string): Uint8Array {
     );
   }
   return new Uint8Array(Buffer.from(text, 'hex'));
+}
+
+/** A private signing JWK in DIR/<name>.jwk (ES256, P-256), generated on first use. */
+export function signingKey(dir: string, name: string): Record<string, string> {
+  const text = secretFile(join(dir, `${name}.jwk`), () =>
+    JSON.stringify(
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+    ),
+  );
+  try {
+    return JSON.parse(text) as Record<string, string>;
+  } catch {
+    throw new CliUsageError(
+      `${join(dir, `${name}.jwk`)} is not a JWK: remove it to have a new key made`,
+    );
+  }
 }

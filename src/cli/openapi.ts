@@ -1,7 +1,8 @@
 // `npn-onboard openapi [--out DIR]`: writes the OpenAPI document of every interface, as the
 // running functions serve them, to DIR (default ./openapi). The documents come from the routes'
 // JSON schemas, so this is how openapi/ is kept current.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { JWK } from 'jose';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,12 @@ export async function allDocuments(): Promise<Record<string, Record<string, unkn
       store: { kind: 'sqlite', dataDir: scratch },
       kek: new Uint8Array(randomBytes(32)),
       adminToken: randomBytes(24).toString('base64url'),
+      earSigningKey: {
+        privateJwk: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+          format: 'jwk',
+        }) as JWK,
+        kid: 'openapi',
+      },
       logger: false,
     });
     await dcs.app.ready();

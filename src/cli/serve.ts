@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { createDcs } from '../nf/dcs/dcs.js';
 import { intOption, textOption } from './args.js';
-import { adminToken, keyEncryptionKey, prepareDataDir } from './data-dir.js';
+import { earKeyId } from '../nf/dcs/appraisal.js';
+import { adminToken, keyEncryptionKey, prepareDataDir, signingKey } from './data-dir.js';
 import { CliUsageError } from './usage-error.js';
 
 interface RunningFunction {
@@ -20,7 +21,9 @@ const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
   dcs: {
     offset: 1,
     async start({ dataDir, port, json }) {
+      const privateJwk = signingKey(dataDir, 'dcs-ear-signing-key');
       const dcs = await createDcs({
+        earSigningKey: { privateJwk, kid: await earKeyId(privateJwk) },
         store: { kind: 'sqlite', dataDir: join(dataDir, 'db') },
         kek: keyEncryptionKey(dataDir),
         adminToken: adminToken(dataDir),

@@ -4,7 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { registerOpenApi, serveOpenApi, type InterfaceInfo } from '../../sbi/openapi.js';
 import { createSbiServer } from '../../sbi/server.js';
 import type { StoreConfig } from '../../store/store-config.js';
+import { AppraisalService, type EarSigningKey } from './appraisal.js';
 import { EndorsementService } from './endorsements.js';
+import { eatCwt, eatJwt, evidenceFormats, psaToken } from './evidence-formats.js';
+import { VERIFICATION_PREFIX, verificationRoutes } from './routes-verification.js';
 import { ENDORSEMENTS_PREFIX, endorsementRoutes } from './routes-endorsements.js';
 import { openDcsStore, type DcsStore } from './store.js';
 
@@ -18,6 +21,14 @@ export const DCS_INTERFACES: InterfaceInfo[] = [
     version: '1.0.0',
     bearer: true,
   },
+  {
+    prefix: VERIFICATION_PREFIX,
+    title: 'DCS verification API',
+    description:
+      'The Verifier of the RATS background-check model: the relying party sends Evidence (EAT as CWT or JWT, or an Arm PSA token) with the nonce it issued, and gets a signed Attestation Result (EAR).',
+    version: '1.0.0',
+    bearer: false,
+  },
 ];
 
 export interface DcsConfig {
@@ -26,6 +37,8 @@ export interface DcsConfig {
   kek: Uint8Array;
   /** bearer token of the endorsement (admin) API */
   adminToken: string;
+  /** the ES256 key that signs EARs */
+  earSigningKey: EarSigningKey;
   logger?: boolean | { level: string };
 }
 
@@ -33,12 +46,18 @@ export interface Dcs {
   app: FastifyInstance;
   store: DcsStore;
   endorsements: EndorsementService;
+  appraisals: AppraisalService;
   close(): Promise<void>;
 }
 
 export async function createDcs(config: DcsConfig): Promise<Dcs> {
   const store = await openDcsStore(config.store);
   const endorsements = new EndorsementService(store, config.kek);
+  const appraisals = new AppraisalService(
+    endorsements,
+    evidenceFormats(eatCwt, eatJwt, psaToken),
+    config.earSigningKey,
+  );
   const app = createSbiServer({
     name: 'dcs',
     ...(config.logger !== undefined ? { logger: config.logger } : {}),
@@ -51,10 +70,12 @@ export async function createDcs(config: DcsConfig): Promise<Dcs> {
     service: endorsements,
     adminToken: config.adminToken,
   });
+  await app.register(verificationRoutes, { prefix: VERIFICATION_PREFIX, service: appraisals });
   return {
     app,
     store,
     endorsements,
+    appraisals,
     async close() {
       await app.close();
       await store.close();
