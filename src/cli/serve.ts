@@ -14,17 +14,22 @@ interface RunningFunction {
   close(): Promise<void>;
 }
 
-type Starter = (ctx: { dataDir: string; port: number; json: boolean }) => Promise<RunningFunction>;
+type Starter = (ctx: {
+  dataDir: string;
+  port: number;
+  json: boolean;
+  synchronous: 'FULL' | 'NORMAL';
+}) => Promise<RunningFunction>;
 
 /** The functions `serve` can run, with their port offsets. */
 const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
   dcs: {
     offset: 1,
-    async start({ dataDir, port, json }) {
+    async start({ dataDir, port, json, synchronous }) {
       const privateJwk = signingKey(dataDir, 'dcs-ear-signing-key');
       const dcs = await createDcs({
         earSigningKey: { privateJwk, kid: await earKeyId(privateJwk) },
-        store: { kind: 'sqlite', dataDir: join(dataDir, 'db') },
+        store: { kind: 'sqlite', dataDir: join(dataDir, 'db'), synchronous },
         kek: keyEncryptionKey(dataDir),
         adminToken: adminToken(dataDir),
         // With --json, stdout carries the ready line only; logs go to stderr at warn level.
@@ -38,6 +43,7 @@ const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
 
 interface ServeOptions {
   data?: string;
+  sqliteSynchronous?: string;
   portBase?: string;
   json?: boolean;
 }
@@ -53,10 +59,19 @@ export function registerServe(program: Command): void {
       'first port; each function listens on base + its offset (0: free ports)',
       '7700',
     )
+    .option(
+      '--sqlite-synchronous <mode>',
+      'FULL: every commit survives power loss; NORMAL: survives a process crash, faster',
+      'FULL',
+    )
     .option('--json', 'print one JSON line with the endpoints once every function listens')
     .action(async (names: string[], o: ServeOptions) => {
       const dataDir = prepareDataDir(textOption('--data', o.data, 'a data directory'));
       const portBase = intOption('--port-base', o.portBase, 0, 65000);
+      const synchronous = textOption('--sqlite-synchronous', o.sqliteSynchronous, 'FULL or NORMAL');
+      if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
+        throw new CliUsageError('--sqlite-synchronous expects FULL or NORMAL');
+      }
       const selected = names.length > 0 ? names : Object.keys(FUNCTIONS);
       for (const name of selected) {
         if (!FUNCTIONS[name]) {
@@ -69,7 +84,12 @@ export function registerServe(program: Command): void {
       try {
         for (const name of selected) {
           const port = portBase === 0 ? 0 : portBase + FUNCTIONS[name]!.offset;
-          running[name] = await FUNCTIONS[name]!.start({ dataDir, port, json: o.json === true });
+          running[name] = await FUNCTIONS[name]!.start({
+            dataDir,
+            port,
+            json: o.json === true,
+            synchronous,
+          });
         }
       } catch (err) {
         await Promise.all(Object.values(running).map((r) => r.close()));

@@ -1,7 +1,8 @@
 // The Attestation Result the DCS returns: an EAR (draft-ietf-rats-ear) in JWT form, signed ES256,
 // whose appraisals carry an AR4SI trustworthiness vector (draft-ietf-rats-ar4si). One submod per
 // appraised UE, which also carries the UEID and the attested cnf key the PS encrypts to.
-import { CompactSign, compactVerify, importJWK, type JWK } from 'jose';
+import { createPrivateKey, sign as cryptoSign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { compactVerify, importJWK, type JWK } from 'jose';
 import { ueidExpectation } from './eat-claims.js';
 import { b64u, decodeB64u, isPlainObject, readCompactJws } from './eat-jwt.js';
 import { fail, ok, RatsError, type Result } from './errors.js';
@@ -140,24 +141,46 @@ function earToJson(ear: Ear): Record<string, unknown> {
 }
 
 /** Sign an EAR as a compact JWS (ES256). Rejects with a RatsError for a bad EAR or key. */
+/**
+ * An EAR signer with its key imported once. A Verifier signs an EAR per appraisal; jose's
+ * WebCrypto path imports the key and crosses to the thread pool on every call (about 0.4 ms
+ * here), while node:crypto signs the same compact JWS synchronously in a few tens of µs.
+ */
+export class EarSigner {
+  readonly #key: KeyObject;
+  readonly #header: string;
+
+  constructor(privateJwk: JWK, kid: string) {
+    if (privateJwk.kty !== 'EC' || privateJwk.crv !== 'P-256' || typeof privateJwk.d !== 'string') {
+      throw new RatsError('KEY_INVALID', 'EAR signing key: expected a private EC P-256 JWK');
+    }
+    try {
+      this.#key = createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' });
+    } catch {
+      throw new RatsError('KEY_INVALID', 'EAR signing key: not a usable ES256 key');
+    }
+    this.#header = b64u(
+      new TextEncoder().encode(JSON.stringify({ alg: 'ES256', typ: EAR_TYP, kid })),
+    );
+  }
+
+  sign(ear: Ear): string {
+    const json = earToJson(ear);
+    // The signer runs the verifier's checks, so it never issues an EAR its peers would refuse.
+    const checked = parseEarPayload(json);
+    if (!checked.ok) throw checked.error;
+    const signingInput = `${this.#header}.${b64u(new TextEncoder().encode(JSON.stringify(json)))}`;
+    const signature = cryptoSign('sha256', Buffer.from(signingInput), {
+      key: this.#key,
+      dsaEncoding: 'ieee-p1363',
+    });
+    return `${signingInput}.${b64u(signature)}`;
+  }
+}
+
+/** Signs one EAR (ES256). For many, keep an EarSigner. */
 export async function signEar(ear: Ear, key: { privateJwk: JWK; kid: string }): Promise<string> {
-  const json = earToJson(ear);
-  // The signer runs the verifier's checks, so it never issues an EAR its peers would refuse.
-  const checked = parseEarPayload(json);
-  if (!checked.ok) throw checked.error;
-  const jwk = key.privateJwk;
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') {
-    throw new RatsError('KEY_INVALID', 'EAR signing key: expected a private EC P-256 JWK');
-  }
-  let cryptoKey: Awaited<ReturnType<typeof importJWK>>;
-  try {
-    cryptoKey = await importJWK(jwk, 'ES256');
-  } catch {
-    throw new RatsError('KEY_INVALID', 'EAR signing key: not a usable ES256 key');
-  }
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(json)))
-    .setProtectedHeader({ alg: 'ES256', typ: EAR_TYP, kid: key.kid })
-    .sign(cryptoKey);
+  return new EarSigner(key.privateJwk, key.kid).sign(ear);
 }
 
 /**

@@ -4,7 +4,7 @@
 // appraisal is recorded in the audit trail.
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { toHex } from '../../lib/bytes.js';
-import { EAR_PROFILE, signEar, statusOf, type Ear, type EarStatus } from '../../lib/rats/ear.js';
+import { EAR_PROFILE, EarSigner, statusOf, type Ear, type EarStatus } from '../../lib/rats/ear.js';
 import { problem } from '../../sbi/problem-details.js';
 import { APPRAISAL_POLICY_ID, appraisalPolicy } from './appraisal-policy.js';
 import type { EndorsementService } from './endorsements.js';
@@ -35,6 +35,7 @@ export function earKeyId(privateJwk: JWK): Promise<string> {
 
 export class AppraisalService {
   readonly #publicJwk: JWK;
+  readonly #signer: EarSigner;
 
   constructor(
     private readonly endorsements: EndorsementService,
@@ -43,6 +44,7 @@ export class AppraisalService {
   ) {
     const { kty, crv, x, y } = signingKey.privateJwk;
     this.#publicJwk = { kty, crv, x, y, kid: signingKey.kid, alg: 'ES256', use: 'sig' } as JWK;
+    this.#signer = new EarSigner(signingKey.privateJwk, signingKey.kid);
   }
 
   /** The JWKS that verifies this DCS's EARs. */
@@ -110,6 +112,6 @@ export class AppraisalService {
         },
       },
     };
-    return { ear: await signEar(ear, this.signingKey), status };
+    return { ear: this.#signer.sign(ear), status };
   }
 }

@@ -1,0 +1,179 @@
+// bench/dcs: appraisals per second over HTTP against a running DCS (`serve dcs`, durable SQLite
+// store), with p50/p99 latency and the raw ES256 verify rate measured in the same run. Prints one
+// JSON object. Run: `npm run build && node dist/bench/dcs.js [--seconds 5] [--concurrency 64]`.
+import { spawn } from 'node:child_process';
+import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import type { JWK } from 'jose';
+import { toHex } from '../src/lib/bytes.js';
+import { EAT_PROFILE, INTUSE } from '../src/lib/rats/eat-claims.js';
+import { encodeEatCwt } from '../src/lib/rats/eat-cwt.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg('--seconds', 5);
+const CONCURRENCY = arg('--concurrency', 64);
+const DEVICES = 1000;
+const SYNCHRONOUS = process.argv.includes('--sqlite-normal') ? 'NORMAL' : 'FULL';
+const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
+
+async function startDcs(dataDir: string) {
+  // BENCH_SERVER_NODE_ARGS passes node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=DIR".
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      BIN,
+      'serve',
+      'dcs',
+      '--data',
+      dataDir,
+      '--port-base',
+      '0',
+      '--json',
+      '--sqlite-synchronous',
+      SYNCHRONOUS,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  });
+  const url = (JSON.parse(line) as { endpoints: { dcs: string } }).endpoints.dcs;
+  return { url, child };
+}
+
+function es256VerifyRate(ms: number): number {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const data = randomBytes(100);
+  const sig = createSign('sha256')
+    .update(data)
+    .sign({ key: privateKey, dsaEncoding: 'ieee-p1363' });
+  let n = 0;
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    for (let i = 0; i < 100; i++) {
+      createVerify('sha256')
+        .update(data)
+        .verify({ key: publicKey, dsaEncoding: 'ieee-p1363' }, sig);
+    }
+    n += 100;
+  }
+  return n / (ms / 1000);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'npn-bench-dcs-'));
+const { url, child } = await startDcs(dataDir);
+try {
+  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+  const devices = Array.from({ length: DEVICES }, () => {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return {
+      ueid: Uint8Array.from([0x01, ...randomBytes(16)]),
+      key: pair.privateKey.export({ format: 'jwk' }) as JWK,
+      akm: pair.publicKey.export({ format: 'jwk' }) as JWK,
+    };
+  });
+  const imported = await fetch(`${url}/endorsements/v1/device-batches`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      devices: devices.map((d) => ({ ueid: toHex(d.ueid), akm: d.akm, deviceClass: 'meter-v1' })),
+    }),
+  });
+  if (imported.status !== 201) throw new Error(`batch import: ${imported.status}`);
+  await fetch(`${url}/endorsements/v1/classes/meter-v1`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ swversions: ['1.4.2'], requireOemboot: true, dbgstat: [1, 2, 3, 4] }),
+  });
+
+  // Evidence made beforehand, each with its own nonce, as many as the run can use.
+  const cnf = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+    format: 'jwk',
+  }) as JWK;
+  const bodies = Array.from({ length: 20_000 }, (_, i) => {
+    const d = devices[i % DEVICES]!;
+    const nonce = randomBytes(32);
+    const cwt = encodeEatCwt(
+      {
+        nonce,
+        ueid: d.ueid,
+        cnf,
+        iat: Math.floor(Date.now() / 1000),
+        swversion: { version: '1.4.2' },
+        oemboot: true,
+        dbgstat: 3,
+        intuse: INTUSE.provisioning,
+        eatProfile: EAT_PROFILE,
+      },
+      { key: d.key, tag61: true },
+    );
+    return JSON.stringify({
+      evidence: { type: 'application/eat+cwt', value: Buffer.from(cwt).toString('base64url') },
+      nonce: nonce.toString('base64url'),
+    });
+  });
+
+  // autocannon (a dedicated load generator) drives the server; it cycles through the bodies.
+  let next = 0;
+  const result = await autocannon({
+    url: `${url}/verification/v1/appraisals`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    connections: CONCURRENCY,
+    duration: SECONDS,
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length]! }),
+      },
+    ],
+  });
+  // One appraisal checked end to end after the run: the DCS answers affirming.
+  const check = (await (
+    await fetch(`${url}/verification/v1/appraisals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: bodies[next % bodies.length]!,
+    })
+  ).json()) as { ear: string };
+  const status = JSON.parse(Buffer.from(check.ear.split('.')[1]!, 'base64url').toString()).submods
+    .ue['ear.status'] as string;
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'dcs',
+      node: process.version,
+      store: `sqlite (WAL, synchronous ${SYNCHRONOUS})`,
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      devices: DEVICES,
+      appraisals: result.requests.total,
+      non_2xx: result.non2xx,
+      errors: result.errors + result.timeouts,
+      sample_status: status,
+      appraisals_per_s: Math.round(result.requests.total / SECONDS),
+      goal_appraisals_per_s: 5000,
+      p50_ms: result.latency.p50,
+      p99_ms: result.latency.p99,
+      es256_verify_per_s_one_core: Math.round(es256VerifyRate(1000)),
+    })}\n`,
+  );
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+  rmSync(dataDir, { recursive: true, force: true });
+}
