@@ -78,6 +78,17 @@ function es256VerifyRate(ms: number): number {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'npn-bench-dcs-'));
 const { url, child } = await startDcs(dataDir);
+// A load test stops by itself: whatever hangs, the whole run ends within a bounded time.
+const watchdog = setTimeout(
+  () => {
+    process.stderr.write('bench/dcs: did not finish in time; stopping the server and exiting\n');
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(1);
+  },
+  (SECONDS + 120) * 1000,
+);
+watchdog.unref();
 try {
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   const devices = Array.from({ length: DEVICES }, () => {
@@ -137,6 +148,7 @@ try {
     headers: { 'content-type': 'application/json' },
     connections: CONCURRENCY,
     duration: SECONDS,
+    timeout: 10,
     requests: [
       {
         setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length]! }),

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { migrate, type Migrations } from './migrate.js';
 import { checkFunctionName, type StoreConfig } from './store-config.js';
@@ -48,7 +48,29 @@ function openSqlite<DB>(
   database.pragma(`synchronous = ${config.synchronous ?? 'FULL'}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+}
+
+/**
+ * Kysely prepares every query anew, and preparing costs about as much as running a small
+ * query. better-sqlite3 statements are reusable and Kysely runs each one synchronously to the
+ * end, so one prepared statement per distinct SQL text can serve every call.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        statement = database.prepare(sqlText);
+        // Bounded: dynamic SQL (IN lists of varying length) must not grow it without end.
+        if (statements.size >= 500) statements.clear();
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 const SCHEMA_LOCK_KEY = 0x6e706e01;

@@ -5,7 +5,6 @@
 import {
   createHmac,
   createPrivateKey,
-  createPublicKey,
   sign,
   timingSafeEqual,
   verify,
@@ -23,6 +22,7 @@ import {
 } from './cbor.js';
 import { b64urlDecode } from './cose-key.js';
 import { RatsError, fail, ok, type Result } from './errors.js';
+import { importPublicJwk } from './public-key-cache.js';
 
 /** COSE algorithm identifiers (RFC 9053 clauses 2.1, 2.2 and 3.1). */
 export const COSE_ALG = { ES256: -7, EdDSA: -8, HS256: 5 } as const;
@@ -348,7 +348,7 @@ export function verifyCose(message: CoseSigned, key: JWK): boolean {
       const expected = createHmac('sha256', k).update(tbs).digest();
       return timingSafeEqual(expected, signature);
     }
-    const publicKey = createPublicKey({ key: publicPart(key), format: 'jwk' });
+    const publicKey = importPublicJwk(key);
     if (alg === 'ES256') {
       const curve = publicKey.asymmetricKeyDetails?.namedCurve;
       if (publicKey.asymmetricKeyType !== 'ec' || curve !== 'prime256v1') return false;
@@ -359,10 +359,4 @@ export function verifyCose(message: CoseSigned, key: JWK): boolean {
   } catch {
     return false;
   }
-}
-
-/** The public members of an EC or OKP JWK (a private JWK verifies as its public key). */
-function publicPart(key: JWK): JsonWebKey {
-  const { kty, crv, x, y } = key;
-  return { kty, crv, x, ...(y === undefined ? {} : { y }) } as JsonWebKey;
 }
