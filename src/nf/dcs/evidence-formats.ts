@@ -30,22 +30,24 @@ export interface EvidenceFormat {
   decode(value: Uint8Array): Result<DecodedEvidence>;
 }
 
+/** Both forms of the project's EAT profile carry the same claims: UEID, nonce and cnf from them. */
+function fromEatClaims(
+  claims: EatClaims,
+  verify: (akm: JWK) => Promise<boolean>,
+): Result<DecodedEvidence> {
+  return {
+    ok: true,
+    value: { ueid: claims.ueid, nonce: claims.nonce, claims, cnf: claims.cnf, verify },
+  };
+}
+
 export const eatCwt: EvidenceFormat = {
   mediaType: 'application/eat+cwt',
   decode(value) {
     const parsed = parseEatCwt(value);
     if (!parsed.ok) return parsed;
     const token = parsed.value;
-    return {
-      ok: true,
-      value: {
-        ueid: token.claims.ueid,
-        nonce: token.claims.nonce,
-        claims: token.claims,
-        cnf: token.claims.cnf,
-        verify: async (akm) => verifyEatCwt(token, akm),
-      },
-    };
+    return fromEatClaims(token.claims, async (akm) => verifyEatCwt(token, akm));
   },
 };
 
@@ -63,16 +65,7 @@ export const eatJwt: EvidenceFormat = {
     const parsed = parseEatJwt(text);
     if (!parsed.ok) return parsed;
     const token = parsed.value;
-    return {
-      ok: true,
-      value: {
-        ueid: token.claims.ueid,
-        nonce: token.claims.nonce,
-        claims: token.claims,
-        cnf: token.claims.cnf,
-        verify: (akm) => verifyEatJwt(token, akm),
-      },
-    };
+    return fromEatClaims(token.claims, (akm) => verifyEatJwt(token, akm));
   },
 };
 
