@@ -6,6 +6,7 @@ import { registerOpenApiCommand } from './openapi.js';
 import { registerServe } from './serve.js';
 import { registerAuthCheck } from './tools/auth-check.js';
 import { registerEapAkaPrime } from './tools/eap-aka-prime.js';
+import { registerEat } from './tools/eat.js';
 import { registerFiveGAka } from './tools/five-g-aka.js';
 import { registerMilenage } from './tools/milenage.js';
 import { registerSuci } from './tools/suci.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerEapAkaPrime(tools);
   registerSuci(tools);
   registerAuthCheck(tools);
+  registerEat(tools);
 
   // Commander errors (unknown option, missing argument) become one line and exit code 2.
   const configure = (cmd: Command): void => {
