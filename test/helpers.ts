@@ -1,7 +1,9 @@
 // Shared test helpers: vectors are read from test/vectors (copied from ../shared, so the
 // project stands alone) and values are compared as lower-case hex for readable diffs.
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { JWK } from 'jose';
 import { toHex } from '../src/lib/bytes.js';
 
 export function loadVectors<T>(name: string): T {
@@ -61,5 +63,29 @@ export interface SharedVectors {
       KSEAF: string;
       KAMF: string;
     };
+  };
+}
+
+/** A fresh key pair as JWKs: EC P-256 (ES256) or Ed25519 (EdDSA). */
+export function jwkKeyPair(type: 'ec' | 'ed25519'): { priv: JWK; pub: JWK } {
+  const pair =
+    type === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('ed25519');
+  return {
+    priv: pair.privateKey.export({ format: 'jwk' }) as JWK,
+    pub: pair.publicKey.export({ format: 'jwk' }) as JWK,
+  };
+}
+
+/** mulberry32: a small seeded generator in [0, 1), so a fuzz failure can be replayed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

@@ -19,22 +19,12 @@ import {
   verifyCose,
   type CoseMessage,
 } from '../../../src/lib/rats/cose.js';
+import { jwkKeyPair } from '../../helpers.js';
 
-function keyPair(type: 'ec' | 'ed25519'): { priv: JWK; pub: JWK } {
-  const pair =
-    type === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('ed25519');
-  return {
-    priv: pair.privateKey.export({ format: 'jwk' }) as JWK,
-    pub: pair.publicKey.export({ format: 'jwk' }) as JWK,
-  };
-}
-
-const es = keyPair('ec');
-const es2 = keyPair('ec');
-const ed = keyPair('ed25519');
-const ed2 = keyPair('ed25519');
+const es = jwkKeyPair('ec');
+const es2 = jwkKeyPair('ec');
+const ed = jwkKeyPair('ed25519');
+const ed2 = jwkKeyPair('ed25519');
 const oct: JWK = { kty: 'oct', k: randomBytes(32).toString('base64url') };
 const oct2: JWK = { kty: 'oct', k: randomBytes(32).toString('base64url') };
 const payload = utf8('the payload');

@@ -1,7 +1,7 @@
 // parseEatCwt must never throw, whatever the bytes: random byte strings and mutations of valid
 // tokens (bit flips, truncations, insertions, overwrites with CBOR-significant bytes, splices of
 // two tokens). Seeded, so a failure can be replayed; the seed and the input are in the message.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { JWK } from 'jose';
 import { describe, expect, test } from 'vitest';
@@ -15,6 +15,7 @@ import {
   type ParsedEatCwt,
 } from '../../../src/lib/rats/eat-cwt.js';
 import { RatsError, type RatsErrorCode } from '../../../src/lib/rats/errors.js';
+import { jwkKeyPair, mulberry32 } from '../../helpers.js';
 
 const CODES: readonly RatsErrorCode[] = [
   'EVIDENCE_MALFORMED',
@@ -24,31 +25,8 @@ const CODES: readonly RatsErrorCode[] = [
   'EAR_INVALID',
 ];
 
-/** mulberry32: small, seeded, good enough to drive mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function jwkPair(type: 'ec' | 'ed25519'): { priv: JWK; pub: JWK } {
-  const pair =
-    type === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('ed25519');
-  return {
-    priv: pair.privateKey.export({ format: 'jwk' }) as JWK,
-    pub: pair.publicKey.export({ format: 'jwk' }) as JWK,
-  };
-}
-
-const es = jwkPair('ec');
-const ed = jwkPair('ed25519');
+const es = jwkKeyPair('ec');
+const ed = jwkKeyPair('ed25519');
 const oct: JWK = { kty: 'oct', k: randomBytes(32).toString('base64url') };
 const ueid = Uint8Array.from([0x01, ...randomBytes(16)]);
 const claims: EatClaims = {
@@ -166,7 +144,7 @@ describe('parseEatCwt fuzz', () => {
   const INPUTS = Math.max(100_000, Number(process.env.RATS_FUZZ_INPUTS ?? 0));
 
   test(`${INPUTS} seeded inputs: random bytes and mutations of valid tokens`, () => {
-    const r = prng(SEED);
+    const r = mulberry32(SEED);
     let parsedOk = 0;
     let n = 0;
     // random byte strings, some starting with the profile's tags to get past the first byte

@@ -13,27 +13,18 @@ import {
   type ParsedEatCwt,
 } from '../../../src/lib/rats/eat-cwt.js';
 import { RatsError } from '../../../src/lib/rats/errors.js';
+import { jwkKeyPair } from '../../helpers.js';
 
-function keyPair(type: 'ec' | 'ed25519'): { priv: JWK; pub: JWK } {
-  const pair =
-    type === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('ed25519');
-  return {
-    priv: pair.privateKey.export({ format: 'jwk' }) as JWK,
-    pub: pair.publicKey.export({ format: 'jwk' }) as JWK,
-  };
-}
 const bytes = (n: number): Uint8Array => Uint8Array.from(randomBytes(n));
 
-const akmEs = keyPair('ec');
-const akmEd = keyPair('ed25519');
+const akmEs = jwkKeyPair('ec');
+const akmEd = jwkKeyPair('ed25519');
 const akmOct: JWK = { kty: 'oct', k: randomBytes(32).toString('base64url') };
-const otherEs = keyPair('ec');
-const otherEd = keyPair('ed25519');
+const otherEs = jwkKeyPair('ec');
+const otherEd = jwkKeyPair('ed25519');
 const otherOct: JWK = { kty: 'oct', k: randomBytes(32).toString('base64url') };
-const attested = keyPair('ec');
-const attestedEd = keyPair('ed25519');
+const attested = jwkKeyPair('ec');
+const attestedEd = jwkKeyPair('ed25519');
 
 const ueid = concat(Uint8Array.of(0x01), bytes(32));
 const claims: EatClaims = {

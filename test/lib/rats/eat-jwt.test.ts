@@ -29,26 +29,17 @@ import {
   type ParsedEatJwt,
 } from '../../../src/lib/rats/eat-jwt.js';
 import { RatsError } from '../../../src/lib/rats/errors.js';
+import { jwkKeyPair } from '../../helpers.js';
 
-function jwkPair(type: 'ec' | 'ed25519'): { priv: JWK; pub: JWK } {
-  const pair =
-    type === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('ed25519');
-  return {
-    priv: pair.privateKey.export({ format: 'jwk' }) as JWK,
-    pub: pair.publicKey.export({ format: 'jwk' }) as JWK,
-  };
-}
 const octKey = (): JWK => ({ kty: 'oct', k: randomBytes(32).toString('base64url') });
 
-const es = jwkPair('ec');
-const es2 = jwkPair('ec');
-const ed = jwkPair('ed25519');
-const ed2 = jwkPair('ed25519');
+const es = jwkKeyPair('ec');
+const es2 = jwkKeyPair('ec');
+const ed = jwkKeyPair('ed25519');
+const ed2 = jwkKeyPair('ed25519');
 const hs = octKey();
 const hs2 = octKey();
-const attested = jwkPair('ec').pub;
+const attested = jwkKeyPair('ec').pub;
 
 const b64u = (b: Uint8Array | string): string => Buffer.from(b).toString('base64url');
 const b64uJson = (v: unknown): string => b64u(JSON.stringify(v));

@@ -2,7 +2,7 @@
 // from shared/interop/psa) decode to the claims they carry and verify with their IAKs; tampering,
 // other keys, malformed claims and unsupported algorithms are refused with a precise reason; and
 // parsePsaToken never throws (seeded fuzz of random, mutated and structurally random tokens).
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { JWK } from 'jose';
@@ -21,6 +21,7 @@ import {
   type ParsedPsaToken,
   type PsaClaims,
 } from '../../../src/lib/rats/psa.js';
+import { jwkKeyPair, mulberry32 } from '../../helpers.js';
 
 const vector = (name: string): Uint8Array =>
   Uint8Array.from(readFileSync(new URL(`../../vectors/psa/${name}`, import.meta.url)));
@@ -40,18 +41,8 @@ function parsed(bytes: Uint8Array): ParsedPsaToken {
   return r.value;
 }
 
-function keyPair(type: 'ec' | 'ed25519'): { priv: JWK; pub: JWK } {
-  const pair =
-    type === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('ed25519');
-  return {
-    priv: pair.privateKey.export({ format: 'jwk' }) as JWK,
-    pub: pair.publicKey.export({ format: 'jwk' }) as JWK,
-  };
-}
-const es = keyPair('ec');
-const ed = keyPair('ed25519');
+const es = jwkKeyPair('ec');
+const ed = jwkKeyPair('ed25519');
 const oct: JWK = { kty: 'oct', k: randomBytes(32).toString('base64url') };
 const fill = (n: number, byte: number): Uint8Array => new Uint8Array(n).fill(byte);
 
@@ -617,17 +608,6 @@ describe('fuzz: parsePsaToken never throws', () => {
     }
   }
 
-  /** mulberry32: seeded, so a failure can be replayed. */
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const SPECIAL = [
     0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x20, 0x38, 0x3b, 0x40, 0x58, 0x5b, 0x5f, 0x60, 0x78,
     0x7f, 0x80, 0x84, 0x98, 0x9f, 0xa0, 0xa1, 0xb8, 0xbf, 0xc0, 0xd1, 0xd2, 0xd8, 0xf4, 0xf6, 0xf7,
@@ -656,7 +636,7 @@ describe('fuzz: parsePsaToken never throws', () => {
   });
 
   test('12,000 mutations of the vectors (flips, truncations, insertions, splices)', () => {
-    const r = prng(0x95a);
+    const r = mulberry32(0x95a);
     const pick = (n: number): number => Math.floor(r() * n);
     let runs = 0;
     parsedOk = 0;

@@ -12,6 +12,7 @@ import { EAT_PROFILE, type EatClaims } from '../../../src/lib/rats/eat-claims.js
 import { encodeEatCwt } from '../../../src/lib/rats/eat-cwt.js';
 import { encodeEatJwt } from '../../../src/lib/rats/eat-jwt.js';
 import { createDcs, type Dcs } from '../../../src/nf/dcs/dcs.js';
+import { mulberry32 } from '../../helpers.js';
 
 const INPUTS = Number(process.env.RATS_API_FUZZ_INPUTS ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'npn-fuzz-'));
@@ -63,17 +64,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A deterministic generator, so a failure can be replayed. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 function mutate(bytes: Uint8Array, r: () => number): Uint8Array {
   const out = Uint8Array.from(bytes);
   const kind = Math.floor(r() * 4);
@@ -95,7 +85,7 @@ function mutate(bytes: Uint8Array, r: () => number): Uint8Array {
 }
 
 test(`${INPUTS} random and mutated requests: only 200 with an EAR or 400 with a cause`, async () => {
-  const r = rng(20261128);
+  const r = mulberry32(20261128);
   const types = ['application/eat+cwt', 'application/eat+jwt', 'application/psa-attestation-token'];
   const counts: Record<number, number> = {};
   for (let i = 0; i < INPUTS; i++) {
