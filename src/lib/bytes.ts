@@ -14,6 +14,25 @@ export function fromHex(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text, 'hex'));
 }
 
+const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Canonical unpadded base64url (RFC 4648 clause 5) to bytes, or undefined. Canonical: a last
+ * character with spare bits set decodes to the same bytes as another text, so it is refused, as
+ * is anything Buffer would silently skip. Returns a copy, never a view into Buffer's pool.
+ */
+export function fromBase64url(text: unknown): Uint8Array | undefined {
+  if (typeof text !== 'string' || !BASE64URL_RE.test(text) || text.length % 4 === 1) {
+    return undefined;
+  }
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? new Uint8Array(bytes) : undefined;
+}
+
+export function toBase64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
 /** Lower-case hex, as the toolbox and the APIs print it. */
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { JWK } from 'jose';
-import { equalBytes, toHex } from '../../lib/bytes.js';
+import { equalBytes, fromBase64url, toHex } from '../../lib/bytes.js';
 import { CLAIM, type EatClaims } from '../../lib/rats/eat-claims.js';
 import { parseEatCwt, verifyEatCwt } from '../../lib/rats/eat-cwt.js';
 import { parseEatJwt, verifyEatJwt } from '../../lib/rats/eat-jwt.js';
@@ -140,11 +140,11 @@ export function registerEat(tools: Command): void {
       const verified = await token.verify(key);
       let nonceMatches: boolean | undefined;
       if (o.nonce !== undefined) {
-        const expected = Buffer.from(o.nonce, 'base64url');
-        if (expected.toString('base64url') !== o.nonce || expected.length === 0) {
+        const expected = fromBase64url(o.nonce);
+        if (!expected || expected.length === 0) {
           throw new CliUsageError('--nonce expects base64url (the nonce the verifier issued)');
         }
-        nonceMatches = equalBytes(new Uint8Array(expected), token.nonce);
+        nonceMatches = equalBytes(expected, token.nonce);
       }
       printJson({
         form: token.form,

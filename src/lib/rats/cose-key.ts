@@ -3,6 +3,7 @@
 // EdDSA) and Symmetric keys (HMAC 256/256). Private parts are never carried in a COSE_Key here.
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { JWK } from 'jose';
+import { fromBase64url, toBase64url } from '../bytes.js';
 import { fail, ok, type Result } from './errors.js';
 
 /** COSE_Key labels (RFC 9052 clause 7.1, RFC 9053 clauses 7.1.1, 7.2 and 6). */
@@ -34,20 +35,6 @@ const ALG_FOR_KTY: Record<number, number> = {
 export interface CoseKeyOptions {
   /** refuse Symmetric keys, as the cnf claim must (default false) */
   publicOnly?: boolean;
-}
-
-const B64URL_RE = /^[A-Za-z0-9_-]*$/;
-
-/** Strict base64url (no padding, no stray characters), or undefined. */
-export function b64urlDecode(text: unknown): Uint8Array | undefined {
-  if (typeof text !== 'string' || !B64URL_RE.test(text) || text.length % 4 === 1) return undefined;
-  const bytes = Uint8Array.from(Buffer.from(text, 'base64url'));
-  // a non-canonical last character (spare bits set) would decode to the same bytes
-  return Buffer.from(bytes).toString('base64url') === text ? bytes : undefined;
-}
-
-export function b64urlEncode(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 }
 
 function bstr(value: unknown, length?: number): Uint8Array | undefined {
@@ -90,7 +77,7 @@ export function coseKeyToJwk(coseKey: unknown, options: CoseKeyOptions = {}): Re
         'COSE_Key: Symmetric k (-1) must be a byte string of at least 32 bytes',
       );
     }
-    return ok({ kty: 'oct', k: b64urlEncode(k), ...jwkAlg });
+    return ok({ kty: 'oct', k: toBase64url(k), ...jwkAlg });
   }
 
   if (key.has(COSE_KEY.d))
@@ -113,7 +100,7 @@ export function coseKeyToJwk(coseKey: unknown, options: CoseKeyOptions = {}): Re
         'COSE_Key: EC2 P-256 x (-2) and y (-3) must be 32-byte byte strings',
       );
     }
-    jwk = { kty: 'EC', crv: 'P-256', x: b64urlEncode(x), y: b64urlEncode(y), ...jwkAlg };
+    jwk = { kty: 'EC', crv: 'P-256', x: toBase64url(x), y: toBase64url(y), ...jwkAlg };
   } else {
     if (crv !== COSE_CRV.Ed25519) {
       return fail(
@@ -124,7 +111,7 @@ export function coseKeyToJwk(coseKey: unknown, options: CoseKeyOptions = {}): Re
     const x = bstr(key.get(COSE_KEY.x), 32);
     if (x === undefined)
       return fail('KEY_INVALID', 'COSE_Key: OKP Ed25519 x (-2) must be a 32-byte byte string');
-    jwk = { kty: 'OKP', crv: 'Ed25519', x: b64urlEncode(x), ...jwkAlg };
+    jwk = { kty: 'OKP', crv: 'Ed25519', x: toBase64url(x), ...jwkAlg };
   }
   // node checks that an EC point is on the curve
   try {
@@ -145,7 +132,7 @@ export function jwkToCoseKey(jwk: JWK, options: CoseKeyOptions = {}): Result<Map
   if (jwk.kty === 'oct') {
     if (options.publicOnly === true)
       return fail('KEY_INVALID', 'JWK: a public key is required, not an oct one');
-    const k = b64urlDecode(jwk.k);
+    const k = fromBase64url(jwk.k);
     if (k === undefined || k.length < 32)
       return fail('KEY_INVALID', 'JWK: oct k must be base64url of at least 32 bytes');
     if (jwk.alg !== undefined && jwk.alg !== 'HS256')
@@ -162,8 +149,8 @@ export function jwkToCoseKey(jwk: JWK, options: CoseKeyOptions = {}): Result<Map
       );
     if (jwk.alg !== undefined && jwk.alg !== 'ES256')
       return fail('UNSUPPORTED_ALGORITHM', `JWK: alg ${jwk.alg} for a P-256 key`);
-    const x = b64urlDecode(jwk.x);
-    const y = b64urlDecode(jwk.y);
+    const x = fromBase64url(jwk.x);
+    const y = fromBase64url(jwk.y);
     if (x?.length !== 32 || y?.length !== 32)
       return fail('KEY_INVALID', 'JWK: EC P-256 x and y must be 32 bytes');
     out.set(COSE_KEY.kty, COSE_KTY.EC2);
@@ -181,7 +168,7 @@ export function jwkToCoseKey(jwk: JWK, options: CoseKeyOptions = {}): Result<Map
     if (jwk.alg !== undefined && jwk.alg !== 'EdDSA' && jwk.alg !== 'Ed25519') {
       return fail('UNSUPPORTED_ALGORITHM', `JWK: alg ${jwk.alg} for an Ed25519 key`);
     }
-    const x = b64urlDecode(jwk.x);
+    const x = fromBase64url(jwk.x);
     if (x?.length !== 32) return fail('KEY_INVALID', 'JWK: OKP Ed25519 x must be 32 bytes');
     out.set(COSE_KEY.kty, COSE_KTY.OKP);
     out.set(COSE_KEY.crv, COSE_CRV.Ed25519);

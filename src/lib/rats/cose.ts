@@ -20,7 +20,7 @@ import {
   encodeCbor,
   type DecodeCborOptions,
 } from './cbor.js';
-import { b64urlDecode } from './cose-key.js';
+import { fromBase64url } from '../bytes.js';
 import { RatsError, fail, ok, type Result } from './errors.js';
 import { importPublicJwk } from './public-key-cache.js';
 
@@ -312,7 +312,7 @@ export function createCose(
 }
 
 function hmacKey(key: JWK): Uint8Array {
-  const k = b64urlDecode(key.k);
+  const k = fromBase64url(key.k);
   if (k === undefined || k.length < MIN_HMAC_KEY_BYTES) {
     throw new RatsError(
       'KEY_INVALID',
@@ -343,7 +343,7 @@ export function verifyCose(message: CoseSigned, key: JWK): boolean {
     if (!(message.payload instanceof Uint8Array)) return false;
     const tbs = toBeSigned(form, message.protected, message.payload);
     if (alg === 'HS256') {
-      const k = b64urlDecode(key.k);
+      const k = fromBase64url(key.k);
       if (k === undefined || k.length < MIN_HMAC_KEY_BYTES) return false;
       const expected = createHmac('sha256', k).update(tbs).digest();
       return timingSafeEqual(expected, signature);

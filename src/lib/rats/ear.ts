@@ -4,7 +4,8 @@
 import { createPrivateKey, sign as cryptoSign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { ueidExpectation } from './eat-claims.js';
-import { b64u, decodeB64u, isPlainObject, readCompactJws } from './eat-jwt.js';
+import { fromBase64url, toBase64url } from '../bytes.js';
+import { isPlainObject, readCompactJws } from './eat-jwt.js';
 import { fail, ok, RatsError, type Result } from './errors.js';
 
 /** eat_profile of an EAR (draft-ietf-rats-ear, EAR claims). */
@@ -125,7 +126,7 @@ function earToJson(ear: Ear): Record<string, unknown> {
       'ear.status': a.status,
       'ear.trustworthiness-vector': { ...a.trustworthinessVector },
       'ear.appraisal-policy-id': a.appraisalPolicyId,
-      ueid: b64u(a.ueid),
+      ueid: toBase64url(a.ueid),
     };
     if (a.cnf !== undefined) appraisal.cnf = { jwk: a.cnf };
     submods[name] = appraisal;
@@ -135,7 +136,7 @@ function earToJson(ear: Ear): Record<string, unknown> {
     iat: ear.iat,
     'ear.verifier-id': { build: ear.verifierId.build, developer: ear.verifierId.developer },
   };
-  if (ear.nonce !== undefined) out.eat_nonce = b64u(ear.nonce);
+  if (ear.nonce !== undefined) out.eat_nonce = toBase64url(ear.nonce);
   out.submods = submods;
   return out;
 }
@@ -159,7 +160,7 @@ export class EarSigner {
     } catch {
       throw new RatsError('KEY_INVALID', 'EAR signing key: not a usable ES256 key');
     }
-    this.#header = b64u(
+    this.#header = toBase64url(
       new TextEncoder().encode(JSON.stringify({ alg: 'ES256', typ: EAR_TYP, kid })),
     );
   }
@@ -169,12 +170,12 @@ export class EarSigner {
     // The signer runs the verifier's checks, so it never issues an EAR its peers would refuse.
     const checked = parseEarPayload(json);
     if (!checked.ok) throw checked.error;
-    const signingInput = `${this.#header}.${b64u(new TextEncoder().encode(JSON.stringify(json)))}`;
+    const signingInput = `${this.#header}.${toBase64url(new TextEncoder().encode(JSON.stringify(json)))}`;
     const signature = cryptoSign('sha256', Buffer.from(signingInput), {
       key: this.#key,
       dsaEncoding: 'ieee-p1363',
     });
-    return `${signingInput}.${b64u(signature)}`;
+    return `${signingInput}.${toBase64url(signature)}`;
   }
 }
 
@@ -293,7 +294,7 @@ function parsePayloadUnsafe(json: unknown): Result<Ear> {
   const nonce = get('eat_nonce');
   if (!nonce.ok) return nonce;
   if (nonce.value !== undefined) {
-    const bytes = decodeB64u(nonce.value);
+    const bytes = fromBase64url(nonce.value);
     if (!bytes || bytes.length < 8 || bytes.length > 64) {
       return bad('eat_nonce', 'a base64url string of 8 to 64 bytes');
     }
@@ -360,7 +361,7 @@ function parseAppraisal(submod: string, json: unknown): Result<EarAppraisal> {
 
   const ueidClaim = get('ueid');
   if (!ueidClaim.ok) return ueidClaim;
-  const ueid = decodeB64u(ueidClaim.value);
+  const ueid = fromBase64url(ueidClaim.value);
   if (!ueid) return bad('ueid', 'a base64url string');
   const ueidProblem = ueidExpectation(ueid);
   if (ueidProblem) return bad('ueid', ueidProblem);

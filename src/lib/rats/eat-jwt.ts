@@ -9,6 +9,7 @@ import {
   type Measurement,
   type SwVersion,
 } from './eat-claims.js';
+import { fromBase64url, toBase64url } from '../bytes.js';
 import { fail, ok, RatsError, type Result } from './errors.js';
 
 /** Largest compact JWS accepted, in characters (all of them ASCII in a well-formed token). */
@@ -63,7 +64,7 @@ export async function encodeEatJwt(
     );
   }
   if (alg === 'HS256') {
-    const secret = decodeB64u(opts.key.k);
+    const secret = fromBase64url(opts.key.k);
     if (!secret || secret.length < HS256_MIN_KEY_BYTES) {
       throw new RatsError('KEY_INVALID', `signing key: expected an oct key of at least 32 bytes`);
     }
@@ -84,15 +85,15 @@ export async function encodeEatJwt(
 
 function claimsToJson(c: EatClaims): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    [CLAIM.nonce.name]: b64u(c.nonce),
-    [CLAIM.ueid.name]: b64u(c.ueid),
+    [CLAIM.nonce.name]: toBase64url(c.nonce),
+    [CLAIM.ueid.name]: toBase64url(c.ueid),
     [CLAIM.cnf.name]: { jwk: c.cnf },
     [CLAIM.iat.name]: c.iat,
   };
   if (c.oemid !== undefined) {
-    out[CLAIM.oemid.name] = typeof c.oemid === 'number' ? c.oemid : b64u(c.oemid);
+    out[CLAIM.oemid.name] = typeof c.oemid === 'number' ? c.oemid : toBase64url(c.oemid);
   }
-  if (c.hwmodel !== undefined) out[CLAIM.hwmodel.name] = b64u(c.hwmodel);
+  if (c.hwmodel !== undefined) out[CLAIM.hwmodel.name] = toBase64url(c.hwmodel);
   if (c.swname !== undefined) out[CLAIM.swname.name] = c.swname;
   if (c.swversion !== undefined) {
     const { version, scheme } = c.swversion;
@@ -101,7 +102,10 @@ function claimsToJson(c: EatClaims): Record<string, unknown> {
   if (c.oemboot !== undefined) out[CLAIM.oemboot.name] = c.oemboot;
   if (c.dbgstat !== undefined) out[CLAIM.dbgstat.name] = c.dbgstat;
   if (c.measurements !== undefined) {
-    out[CLAIM.measurements.name] = c.measurements.map((m) => [m.contentType, b64u(m.content)]);
+    out[CLAIM.measurements.name] = c.measurements.map((m) => [
+      m.contentType,
+      toBase64url(m.content),
+    ]);
   }
   if (c.intuse !== undefined) out[CLAIM.intuse.name] = c.intuse;
   if (c.eatProfile !== undefined) out[CLAIM.eatProfile.name] = c.eatProfile;
@@ -167,7 +171,7 @@ function jsonToClaims(payload: unknown): Result<EatClaims> {
   const bytesClaim = (name: string, required: boolean): Uint8Array | undefined | R => {
     const v = get(name);
     if (v === undefined) return required ? bad(name, 'a base64url string (it is missing)') : v;
-    const bytes = decodeB64u(v);
+    const bytes = fromBase64url(v);
     return bytes ?? bad(name, 'a base64url string without padding');
   };
   const isFail = (v: unknown): v is R => typeof v === 'object' && v !== null && 'ok' in v;
@@ -196,7 +200,7 @@ function jsonToClaims(payload: unknown): Result<EatClaims> {
   if (oemid !== undefined) {
     if (typeof oemid === 'number') claims.oemid = oemid;
     else {
-      const bytes = decodeB64u(oemid);
+      const bytes = fromBase64url(oemid);
       if (!bytes) return bad(CLAIM.oemid.name, 'a base64url string or a Private Enterprise Number');
       claims.oemid = bytes;
     }
@@ -244,7 +248,7 @@ function jsonToClaims(payload: unknown): Result<EatClaims> {
       if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'number') {
         return bad(CLAIM.measurements.name, expects);
       }
-      const content = decodeB64u(item[1]);
+      const content = fromBase64url(item[1]);
       if (!content) return bad(CLAIM.measurements.name, expects);
       list.push({ contentType: item[0], content });
     }
@@ -285,7 +289,7 @@ export async function verifyEatJwt(token: ParsedEatJwt, key: JWK): Promise<boole
 /** Only the public members of an asymmetric JWK (a private one given by mistake still works). */
 function verificationKey(key: JWK, alg: EatJwtAlg): JWK | undefined {
   if (alg === 'HS256') {
-    const secret = decodeB64u(key.k);
+    const secret = fromBase64url(key.k);
     return secret && secret.length >= HS256_MIN_KEY_BYTES ? { kty: 'oct', k: key.k! } : undefined;
   }
   if (typeof key.x !== 'string') return undefined;
@@ -314,7 +318,7 @@ export function readCompactJws(text: unknown, maxChars: number): CompactJws {
   if (parts.length !== 3) return problem('token: expected three base64url parts separated by "."');
   const [h, p, s] = parts as [string, string, string];
   if (s.length === 0) return problem('token: expected a signature (unsecured JWS is not accepted)');
-  const sig = decodeB64u(s);
+  const sig = fromBase64url(s);
   if (!sig) return problem('token signature: expected canonical base64url');
   const header = decodeJsonPart(h);
   if (typeof header === 'string') return problem(`protected header: ${header}`);
@@ -330,7 +334,7 @@ export function readCompactJws(text: unknown, maxChars: number): CompactJws {
 
 /** A JSON value from a base64url part, or a string saying what is wrong with it. */
 function decodeJsonPart(part: string): unknown {
-  const bytes = decodeB64u(part);
+  const bytes = fromBase64url(part);
   if (!bytes) return 'expected canonical base64url';
   let json: string;
   try {
@@ -367,23 +371,6 @@ export function depthWithin(json: string, max: number): boolean {
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
   return true;
-}
-
-const B64U = /^[A-Za-z0-9_-]*$/;
-
-/**
- * Canonical unpadded base64url (RFC 7515 clause 2) to bytes, or undefined: no padding, no other
- * alphabet, no impossible length, and zero unused bits, so each byte string has one spelling.
- */
-export function decodeB64u(text: unknown): Uint8Array | undefined {
-  if (typeof text !== 'string' || !B64U.test(text) || text.length % 4 === 1) return undefined;
-  const bytes = Buffer.from(text, 'base64url');
-  if (bytes.toString('base64url') !== text) return undefined;
-  return new Uint8Array(bytes); // a copy: never a view into Node's shared Buffer pool
-}
-
-export function b64u(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

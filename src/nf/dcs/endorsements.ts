@@ -4,7 +4,7 @@
 // returned, only its kind and thumbprint.
 import { createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { fromHex } from '../../lib/bytes.js';
+import { fromHex, toBase64url } from '../../lib/bytes.js';
 import { ueidExpectation } from '../../lib/rats/eat-claims.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
@@ -297,7 +297,7 @@ export class EndorsementService {
       row.akm_sealed !== null
         ? {
             kty: 'oct',
-            k: Buffer.from(unseal(this.kek, row.akm_sealed, aadFor(ueid))).toString('base64url'),
+            k: toBase64url(unseal(this.kek, row.akm_sealed, aadFor(ueid))),
           }
         : (JSON.parse(row.akm_public!) as JWK);
     return {

@@ -1,5 +1,6 @@
 // The DCS verification API (/verification/v1): handlers only.
 import type { FastifyInstance } from 'fastify';
+import { fromBase64url } from '../../lib/bytes.js';
 import { problem } from '../../sbi/problem-details.js';
 import type { AppraisalService } from './appraisal.js';
 
@@ -44,14 +45,13 @@ const appraisalResponse = {
 } as const;
 
 function decodeBase64url(text: string, param: string): Uint8Array {
-  const bytes = Buffer.from(text, 'base64url');
-  // Canonical base64url only: a re-encoding must give the same text back.
-  if (bytes.toString('base64url') !== text) {
+  const bytes = fromBase64url(text);
+  if (!bytes) {
     throw problem(400, 'MANDATORY_IE_INCORRECT', `${param} is not canonical base64url`, [
       { param, reason: 'not canonical base64url' },
     ]);
   }
-  return new Uint8Array(bytes);
+  return bytes;
 }
 
 export async function verificationRoutes(

@@ -3,14 +3,9 @@ import { readFileSync } from 'node:fs';
 import { decode as cborgDecode, Tagged as CborgTagged } from 'cborg';
 import type { JWK } from 'jose';
 import { describe, expect, test } from 'vitest';
-import { concat, fromHex, toHex, utf8 } from '../../../src/lib/bytes.js';
+import { concat, fromBase64url, fromHex, toHex, utf8 } from '../../../src/lib/bytes.js';
 import { encodeCbor, Tagged } from '../../../src/lib/rats/cbor.js';
-import {
-  COSE_KEY,
-  b64urlDecode,
-  coseKeyToJwk,
-  jwkToCoseKey,
-} from '../../../src/lib/rats/cose-key.js';
+import { COSE_KEY, coseKeyToJwk, jwkToCoseKey } from '../../../src/lib/rats/cose-key.js';
 import {
   COSE_ALG,
   algForKey,
@@ -208,7 +203,7 @@ describe('independent checks', () => {
     expect(tagged.tag).toBe(17);
     const [prot, , body, tag] = tagged.value as [Uint8Array, unknown, Uint8Array, Uint8Array];
     expect(toHex(prot)).toBe('a10105');
-    const expected = createHmac('sha256', b64urlDecode(oct.k)!)
+    const expected = createHmac('sha256', fromBase64url(oct.k)!)
       .update(handMadeSigStructure('MAC0', prot, body))
       .digest();
     expect(toHex(tag)).toBe(expected.toString('hex'));
@@ -393,8 +388,8 @@ describe('COSE_Key <-> JWK', () => {
   });
 
   const x = new Uint8Array(32).fill(1);
-  const ecX = b64urlDecode(es.pub.x)!;
-  const ecY = b64urlDecode(es.pub.y)!;
+  const ecX = fromBase64url(es.pub.x)!;
+  const ecY = fromBase64url(es.pub.y)!;
   const refused: [string, unknown, string][] = [
     ['not a map', [1], 'KEY_INVALID'],
     ['no kty', new Map([[-1, 1]]), 'KEY_INVALID'],
@@ -501,11 +496,11 @@ describe('COSE_Key <-> JWK', () => {
     });
   });
 
-  test('b64urlDecode is strict', () => {
-    expect(b64urlDecode('AQ')).toEqual(Uint8Array.of(1));
-    expect(b64urlDecode('AR')).toBeUndefined(); // spare bits set
-    expect(b64urlDecode('AQ==')).toBeUndefined();
-    expect(b64urlDecode('A+')).toBeUndefined();
-    expect(b64urlDecode('A')).toBeUndefined();
+  test('fromBase64url is strict', () => {
+    expect(fromBase64url('AQ')).toEqual(Uint8Array.of(1));
+    expect(fromBase64url('AR')).toBeUndefined(); // spare bits set
+    expect(fromBase64url('AQ==')).toBeUndefined();
+    expect(fromBase64url('A+')).toBeUndefined();
+    expect(fromBase64url('A')).toBeUndefined();
   });
 });

@@ -42,8 +42,8 @@ const attested = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.ex
   format: 'jwk',
 }) as JWK;
 
-const b64u = (b: Uint8Array | string): string => Buffer.from(b).toString('base64url');
-const b64uJson = (v: unknown): string => b64u(JSON.stringify(v));
+const toBase64url = (b: Uint8Array | string): string => Buffer.from(b).toString('base64url');
+const b64uJson = (v: unknown): string => toBase64url(JSON.stringify(v));
 
 function sampleEar(): Ear {
   const ueid = new Uint8Array(17);
@@ -120,7 +120,7 @@ describe('sign and verify', () => {
       eat_profile: EAR_PROFILE,
       iat: ear.iat,
       'ear.verifier-id': ear.verifierId,
-      eat_nonce: b64u(ear.nonce!),
+      eat_nonce: toBase64url(ear.nonce!),
       submods: {
         ue: {
           'ear.status': 'affirming',
@@ -131,7 +131,7 @@ describe('sign and verify', () => {
             hardware: 2,
           },
           'ear.appraisal-policy-id': ear.submods.ue!.appraisalPolicyId,
-          ueid: b64u(ear.submods.ue!.ueid),
+          ueid: toBase64url(ear.submods.ue!.ueid),
           cnf: { jwk: attested },
         },
       },
@@ -236,7 +236,7 @@ describe('verifyEar refuses', () => {
     expectInvalid(await verifyEar(`${h}.${b64uJson(payload)}.${s}`, jwks), 'signature');
     const sig = Buffer.from(s, 'base64url');
     sig[0] = sig[0]! ^ 0x80;
-    expectInvalid(await verifyEar(`${h}.${p}.${b64u(sig)}`, jwks), 'signature');
+    expectInvalid(await verifyEar(`${h}.${p}.${toBase64url(sig)}`, jwks), 'signature');
   });
 
   test('algorithms other than ES256, and unsecured tokens', async () => {

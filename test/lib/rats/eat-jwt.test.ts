@@ -21,13 +21,13 @@ import {
   EAT_JWT_MAX_CHARS,
   EAT_JWT_TYP,
   JSON_MAX_DEPTH,
-  decodeB64u,
   depthWithin,
   encodeEatJwt,
   parseEatJwt,
   verifyEatJwt,
   type ParsedEatJwt,
 } from '../../../src/lib/rats/eat-jwt.js';
+import { fromBase64url } from '../../../src/lib/bytes.js';
 import { RatsError } from '../../../src/lib/rats/errors.js';
 import { jwkKeyPair } from '../../helpers.js';
 
@@ -41,8 +41,8 @@ const hs = octKey();
 const hs2 = octKey();
 const attested = jwkKeyPair('ec').pub;
 
-const b64u = (b: Uint8Array | string): string => Buffer.from(b).toString('base64url');
-const b64uJson = (v: unknown): string => b64u(JSON.stringify(v));
+const toBase64url = (b: Uint8Array | string): string => Buffer.from(b).toString('base64url');
+const b64uJson = (v: unknown): string => toBase64url(JSON.stringify(v));
 
 function baseClaims(): EatClaims {
   const ueid = new Uint8Array(17);
@@ -112,17 +112,17 @@ describe('round trips', () => {
     const token = await encodeEatJwt(claims, { key: es.priv });
     const json = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
     expect(json).toEqual({
-      eat_nonce: b64u(claims.nonce),
-      ueid: b64u(claims.ueid),
+      eat_nonce: toBase64url(claims.nonce),
+      ueid: toBase64url(claims.ueid),
       cnf: { jwk: attested },
       iat: claims.iat,
-      oemid: b64u(claims.oemid as Uint8Array),
-      hwmodel: b64u(claims.hwmodel!),
+      oemid: toBase64url(claims.oemid as Uint8Array),
+      hwmodel: toBase64url(claims.hwmodel!),
       swname: claims.swname,
       swversion: ['1.4.2', 16384],
       oemboot: true,
       dbgstat: 3,
-      measurements: [[0, b64u(claims.measurements![0]!.content)]],
+      measurements: [[0, toBase64url(claims.measurements![0]!.content)]],
       intuse: 3,
       eat_profile: EAT_PROFILE,
     });
@@ -203,7 +203,7 @@ describe('verification fails', () => {
       expect(await verifyEatJwt(tamperedPayload, pub)).toBe(false);
       const sig = Buffer.from(s, 'base64url');
       sig[5] = sig[5]! ^ 0x01;
-      expect(await verifyEatJwt(parsed(`${h}.${p}.${b64u(sig)}`), pub)).toBe(false);
+      expect(await verifyEatJwt(parsed(`${h}.${p}.${toBase64url(sig)}`), pub)).toBe(false);
     }
   });
 });
@@ -212,8 +212,8 @@ describe('alg confusion', () => {
   test('an HS256 token whose secret is the EC public key does not verify with that key', async () => {
     const claims = baseClaims();
     const payload = b64uJson({
-      eat_nonce: b64u(claims.nonce),
-      ueid: b64u(claims.ueid),
+      eat_nonce: toBase64url(claims.nonce),
+      ueid: toBase64url(claims.ueid),
       cnf: { jwk: attested },
       iat: claims.iat,
     });
@@ -227,7 +227,7 @@ describe('alg confusion', () => {
     ];
     for (const secret of secrets) {
       const mac = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
-      const p = parsed(`${header}.${payload}.${b64u(mac)}`);
+      const p = parsed(`${header}.${payload}.${toBase64url(mac)}`);
       expect(p.alg).toBe('HS256');
       expect(await verifyEatJwt(p, es.pub)).toBe(false);
       // Even a caller who rewrites the parsed alg cannot make the MAC pass as a signature.
@@ -238,8 +238,8 @@ describe('alg confusion', () => {
   test('alg "none" is refused by the parser', () => {
     const claims = baseClaims();
     const payload = {
-      eat_nonce: b64u(claims.nonce),
-      ueid: b64u(claims.ueid),
+      eat_nonce: toBase64url(claims.nonce),
+      ueid: toBase64url(claims.ueid),
       cnf: { jwk: attested },
       iat: claims.iat,
     };
@@ -295,10 +295,10 @@ describe('claim type errors give EVIDENCE_MALFORMED naming the claim', () => {
     ['eat_nonce', 12],
     ['eat_nonce', 'not base64url!'],
     ['eat_nonce', 'AAAAAAAAAAA='],
-    ['eat_nonce', b64u(new Uint8Array(4))],
+    ['eat_nonce', toBase64url(new Uint8Array(4))],
     ['eat_nonce', undefined],
     ['ueid', ['AQ']],
-    ['ueid', b64u(new Uint8Array([0x09, 1, 2, 3, 4, 5, 6]))],
+    ['ueid', toBase64url(new Uint8Array([0x09, 1, 2, 3, 4, 5, 6]))],
     ['ueid', undefined],
     ['cnf', 'key'],
     ['cnf', { jwk: 'key' }],
@@ -311,7 +311,7 @@ describe('claim type errors give EVIDENCE_MALFORMED naming the claim', () => {
     ['iat', -1],
     ['iat', undefined],
     ['oemid', true],
-    ['oemid', b64u(new Uint8Array(5))],
+    ['oemid', toBase64url(new Uint8Array(5))],
     ['oemid', -3],
     ['hwmodel', 7],
     ['hwmodel', ''],
@@ -377,11 +377,11 @@ describe('structure, header and limits', () => {
     malformed(`${h}.${p}.${s}=`);
     malformed(`${h}.${p}.${s.slice(0, -1)}+`);
     malformed(` ${h}.${p}.${s}`);
-    malformed(`${b64u('not json')}.${p}.${s}`);
+    malformed(`${toBase64url('not json')}.${p}.${s}`);
     malformed(`${b64uJson([1])}.${p}.${s}`);
     malformed(`${h}.${b64uJson([1, 2])}.${s}`);
     malformed(`${h}.${b64uJson('str')}.${s}`);
-    malformed(`${h}.${b64u(Buffer.from([0x7b, 0xff, 0x7d]))}.${s}`);
+    malformed(`${h}.${toBase64url(Buffer.from([0x7b, 0xff, 0x7d]))}.${s}`);
     expect(parseEatJwt(undefined as unknown as string).ok).toBe(false);
   });
 
@@ -398,13 +398,13 @@ describe('structure, header and limits', () => {
   });
 
   test('non-canonical base64url is refused', () => {
-    expect(decodeB64u('AA')).toEqual(new Uint8Array([0]));
-    expect(decodeB64u('AB')).toBeUndefined(); // non-zero unused bits
-    expect(decodeB64u('AA==')).toBeUndefined();
-    expect(decodeB64u('A')).toBeUndefined();
-    expect(decodeB64u('A+/A')).toBeUndefined();
-    expect(decodeB64u('AA AA')).toBeUndefined();
-    expect(decodeB64u('')).toEqual(new Uint8Array(0));
+    expect(fromBase64url('AA')).toEqual(new Uint8Array([0]));
+    expect(fromBase64url('AB')).toBeUndefined(); // non-zero unused bits
+    expect(fromBase64url('AA==')).toBeUndefined();
+    expect(fromBase64url('A')).toBeUndefined();
+    expect(fromBase64url('A+/A')).toBeUndefined();
+    expect(fromBase64url('AA AA')).toBeUndefined();
+    expect(fromBase64url('')).toEqual(new Uint8Array(0));
   });
 
   test('a non-canonical claim value is refused', async () => {
@@ -452,7 +452,7 @@ describe('parseEatJwt never throws', () => {
           fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 300 }),
           fc
             .tuple(fc.string(), fc.string(), fc.string())
-            .map(([a, b, c]) => `${b64u(a)}.${b64u(b)}.${b64u(c)}`),
+            .map(([a, b, c]) => `${toBase64url(a)}.${toBase64url(b)}.${toBase64url(c)}`),
           fc
             .tuple(fc.jsonValue(), fc.jsonValue())
             .map(([h, p]) => `${b64uJson(h)}.${b64uJson(p)}.c2ln`),
