@@ -40,7 +40,7 @@ export class AppraisalService {
   constructor(
     private readonly endorsements: EndorsementService,
     private readonly formats: Map<EvidenceMediaType, EvidenceFormat>,
-    private readonly signingKey: EarSigningKey,
+    signingKey: EarSigningKey,
   ) {
     const { kty, crv, x, y } = signingKey.privateJwk;
     this.#publicJwk = { kty, crv, x, y, kid: signingKey.kid, alg: 'ES256', use: 'sig' } as JWK;
