@@ -3,16 +3,7 @@ import { concat, equalBytes, utf8 } from '../bytes.js';
 import { requireLength } from './errors.js';
 import { FC, kdf } from './kdf.js';
 import { Milenage } from './milenage.js';
-import {
-  absorb,
-  absorbByte,
-  begin,
-  finish,
-  hmacStates,
-  HmacSha256Key,
-  SHA256_IV,
-  sha256,
-} from './sha256.js';
+import { absorb, absorbByte, begin, finish, hmacStates, SHA256_IV, sha256 } from './sha256.js';
 
 /** AUTN = (SQN XOR AK) || AMF || MAC-A (TS 33.102 6.3.2) */
 export function buildAutn(sqnXorAk: Uint8Array, amf: Uint8Array, macA: Uint8Array): Uint8Array {
@@ -29,11 +20,11 @@ export function splitAutn(autn: Uint8Array): {
   return { sqnXorAk: autn.slice(0, 6), amf: autn.slice(6, 8), macA: autn.slice(8, 16) };
 }
 
-/** XRES* and KAUSF are both keyed with CK||IK; one precomputed HMAC key serves both. */
-function ckIkKey(ck: Uint8Array, ik: Uint8Array): HmacSha256Key {
+/** CK || IK, the key of RES*, XRES* and KAUSF. */
+function ckIk(ck: Uint8Array, ik: Uint8Array): Uint8Array {
   requireLength('CK', ck, 16);
   requireLength('IK', ik, 16);
-  return new HmacSha256Key(concat(ck, ik));
+  return concat(ck, ik);
 }
 
 /** RES* / XRES* (A.4): the 128 least significant bits of KDF(CK||IK, 0x6B, SNN, RAND, RES). */
@@ -44,17 +35,8 @@ export function resStar(
   rand: Uint8Array,
   res: Uint8Array,
 ): Uint8Array {
-  return resStarWithKey(ckIkKey(ck, ik), utf8(snn), rand, res);
-}
-
-function resStarWithKey(
-  key: HmacSha256Key,
-  snn: Uint8Array,
-  rand: Uint8Array,
-  res: Uint8Array,
-): Uint8Array {
   requireLength('RAND', rand, 16);
-  return kdf(key, FC.RES_STAR, [snn, rand, res]).slice(16, 32);
+  return kdf(ckIk(ck, ik), FC.RES_STAR, [utf8(snn), rand, res]).slice(16, 32);
 }
 
 /** HRES* / HXRES* (A.5): the 128 least significant bits of SHA-256(RAND || XRES*). */
@@ -71,12 +53,8 @@ export function kausf(
   snn: string,
   sqnXorAk: Uint8Array,
 ): Uint8Array {
-  return kausfWithKey(ckIkKey(ck, ik), utf8(snn), sqnXorAk);
-}
-
-function kausfWithKey(key: HmacSha256Key, snn: Uint8Array, sqnXorAk: Uint8Array): Uint8Array {
   requireLength('SQN XOR AK', sqnXorAk, 6);
-  return kdf(key, FC.KAUSF, [snn, sqnXorAk]);
+  return kdf(ckIk(ck, ik), FC.KAUSF, [utf8(snn), sqnXorAk]);
 }
 
 /** KSEAF (A.6) = KDF(KAUSF, 0x6C, SNN). */

@@ -35,22 +35,17 @@ function checkParamLength(p: Uint8Array): void {
     throw new AkaError('INVALID_LENGTH', 'a KDF parameter exceeds 65535 bytes');
 }
 
-/** KDF(key, S) per TS 33.220 B.2. Pass an HmacSha256Key to reuse one key for several derivations. */
-export function kdf(
-  key: Uint8Array | HmacSha256Key,
-  fc: number,
-  params: readonly Uint8Array[],
-): Uint8Array {
-  const hmacKey = key instanceof HmacSha256Key ? key : new HmacSha256Key(key);
-  // The same bytes as kdfInput(), fed in parts: S is often over 64 bytes, and building it costs
-  // an off-heap allocation on the hot path of authentication vector generation.
+/** KDF(key, S) per TS 33.220 B.2: HMAC-SHA-256 over S built from FC and the parameters. */
+export function kdf(key: Uint8Array, fc: number, params: readonly Uint8Array[]): Uint8Array {
+  // The same bytes as kdfInput(), fed in parts: S is often over 64 bytes, and V8 allocates
+  // typed arrays that large off its heap, at more than the cost of the hashing.
   checkFc(fc);
   const parts: MessagePart[] = [fc];
   for (const p of params) {
     checkParamLength(p);
     parts.push(p, p.length >>> 8, p.length & 0xff);
   }
-  return hmacKey.macParts(parts);
+  return new HmacSha256Key(key).macParts(parts);
 }
 
 /** The function codes (FC) of the derivations this library performs. */
