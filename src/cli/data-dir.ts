@@ -1,6 +1,6 @@
 // The secrets a data directory holds for the functions that run from it: created on first use
 // with mode 0600, read on later starts, and overridable from the environment.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliUsageError } from './usage-error.js';
@@ -68,4 +68,20 @@ export function signingKey(dir: string, name: string): Record<string, string> {
       `${join(dir, `${name}.jwk`)} is not a JWK: remove it to have a new key made`,
     );
   }
+}
+
+/**
+ * A 32-byte key two functions share (e.g. the PS-UDM transport key), in DIR/<name> as 64 hex
+ * digits, generated on first use. The id names it without revealing it.
+ */
+export function sharedKey(dir: string, name: string): { id: string; key: Uint8Array } {
+  const path = join(dir, name);
+  const text = secretFile(path, () => randomBytes(32).toString('hex'));
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) {
+    throw new CliUsageError(
+      `${path} must hold 64 hex digits (32 bytes): remove it to have a new key made`,
+    );
+  }
+  const key = new Uint8Array(Buffer.from(text, 'hex'));
+  return { id: createHash('sha256').update(key).digest('hex').slice(0, 16), key };
 }

@@ -1,0 +1,141 @@
+// The one HTTP client every function uses to call another (DESIGN.md: "a typed client used by the
+// other parts"). Node's built-in fetch with keep-alive; JSON in and out; any unexpected status
+// becomes an SbiClientError carrying the peer's ProblemDetails, so a caller can act on `cause`.
+import type { ProblemDetails } from './problem-details.js';
+
+export type { ProblemDetails } from './problem-details.js';
+
+export class SbiClientError extends Error {
+  override readonly name = 'SbiClientError';
+  constructor(
+    message: string,
+    /** HTTP status, or 0 when no response came (connection refused, timeout) */
+    readonly status: number,
+    readonly problem: ProblemDetails | undefined,
+  ) {
+    super(message);
+  }
+
+  /** The peer's application error cause, when it sent ProblemDetails with one. */
+  get problemCause(): string | undefined {
+    return this.problem?.cause;
+  }
+}
+
+export interface SbiClientOptions {
+  /** e.g. http://127.0.0.1:7701 (no trailing path) */
+  baseUrl: string;
+  bearerToken?: string;
+  /** per request; default 10 s */
+  timeoutMs?: number;
+}
+
+export type SbiMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface SbiRequestOptions {
+  json?: unknown;
+  body?: Uint8Array | string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** statuses that count as success; default 200, 201, 202, 204 */
+  expect?: number[];
+}
+
+export interface SbiResponse<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+const DEFAULT_EXPECT = [200, 201, 202, 204];
+
+export class SbiClient {
+  readonly #baseUrl: string;
+  readonly #authorization: string | undefined;
+  readonly #timeoutMs: number;
+
+  constructor(options: SbiClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.baseUrl);
+    } catch {
+      throw new TypeError('an SBI client needs an absolute http(s) base URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError('an SBI client needs an http(s) base URL');
+    }
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#authorization =
+      options.bearerToken !== undefined ? `Bearer ${options.bearerToken}` : undefined;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  async request<T>(
+    method: SbiMethod,
+    path: string,
+    options: SbiRequestOptions = {},
+  ): Promise<SbiResponse<T>> {
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (this.#authorization !== undefined) headers.authorization = this.#authorization;
+    let body: string | Uint8Array | undefined;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] = 'application/json';
+    } else if (options.body !== undefined) {
+      body = options.body;
+      headers['content-type'] = options.contentType ?? 'application/octet-stream';
+    }
+    const where = `${method} ${path}`;
+    let response: Response;
+    try {
+      response = await fetch(this.#baseUrl + path, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      const reason =
+        (err as Error).name === 'TimeoutError'
+          ? `no answer within ${this.#timeoutMs} ms`
+          : `cannot reach ${this.#baseUrl}`;
+      throw new SbiClientError(`${where}: ${reason}`, 0, undefined);
+    }
+    const text = await response.text();
+    const parsed = parseJson(text);
+    if (!(options.expect ?? DEFAULT_EXPECT).includes(response.status)) {
+      const problem = isProblem(parsed) ? parsed : undefined;
+      const cause = problem?.cause !== undefined ? ` (${problem.cause})` : '';
+      const detail = problem?.detail !== undefined ? `: ${problem.detail}` : '';
+      throw new SbiClientError(
+        `${where} answered ${response.status}${cause}${detail}`,
+        response.status,
+        problem,
+      );
+    }
+    if (text.length > 0 && parsed === undefined) {
+      throw new SbiClientError(`${where} answered a body that is not JSON`, response.status, {
+        title: 'Bad response',
+        status: response.status,
+      });
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T };
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isProblem(value: unknown): value is ProblemDetails {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { status?: unknown }).status === 'number'
+  );
+}
