@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import type { JWK } from 'jose';
 import { toHex } from '../src/lib/bytes.js';
 import { EAT_PROFILE, INTUSE } from '../src/lib/rats/eat-claims.js';
 import { encodeEatCwt } from '../src/lib/rats/eat-cwt.js';
+import { generateJwkPair } from '../src/lib/key-pairs.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -92,11 +92,11 @@ watchdog.unref();
 try {
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   const devices = Array.from({ length: DEVICES }, () => {
-    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pair = generateJwkPair('P-256');
     return {
       ueid: Uint8Array.from([0x01, ...randomBytes(16)]),
-      key: pair.privateKey.export({ format: 'jwk' }) as JWK,
-      akm: pair.publicKey.export({ format: 'jwk' }) as JWK,
+      key: pair.privateJwk,
+      akm: pair.publicJwk,
     };
   });
   const imported = await fetch(`${url}/endorsements/v1/device-batches`, {
@@ -114,9 +114,7 @@ try {
   });
 
   // Evidence made beforehand, each with its own nonce, as many as the run can use.
-  const cnf = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
-    format: 'jwk',
-  }) as JWK;
+  const cnf = generateJwkPair('P-256').publicJwk;
   const bodies = Array.from({ length: 20_000 }, (_, i) => {
     const d = devices[i % DEVICES]!;
     const nonce = randomBytes(32);

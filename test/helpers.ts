@@ -1,10 +1,11 @@
 // Shared test helpers: vectors are read from test/vectors (copied from ../shared, so the
 // project stands alone) and values are compared as lower-case hex for readable diffs.
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
 import { toHex } from '../src/lib/bytes.js';
+import { generateJwkPair } from '../src/lib/key-pairs.js';
 
 export function loadVectors<T>(name: string): T {
   const path = fileURLToPath(new URL(`./vectors/${name}`, import.meta.url));
@@ -66,16 +67,24 @@ export interface SharedVectors {
   };
 }
 
+/** An RSA key pair as JWKs, for keys the profile refuses (exported from DER: see src/lib/key-pairs.ts). */
+export function rsaJwkPair(bits: number): { priv: JWK; pub: JWK } {
+  const der = generateKeyPairSync('rsa', {
+    modulusLength: bits,
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
+  const privateKey = createPrivateKey({ key: der.privateKey, format: 'der', type: 'pkcs8' });
+  return {
+    priv: privateKey.export({ format: 'jwk' }) as JWK,
+    pub: createPublicKey(privateKey).export({ format: 'jwk' }) as JWK,
+  };
+}
+
 /** A fresh key pair as JWKs: EC P-256 (ES256) or Ed25519 (EdDSA). */
 export function jwkKeyPair(type: 'ec' | 'ed25519'): { priv: JWK; pub: JWK } {
-  const pair =
-    type === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('ed25519');
-  return {
-    priv: pair.privateKey.export({ format: 'jwk' }) as JWK,
-    pub: pair.publicKey.export({ format: 'jwk' }) as JWK,
-  };
+  const pair = generateJwkPair(type === 'ec' ? 'P-256' : 'Ed25519');
+  return { priv: pair.privateJwk, pub: pair.publicJwk };
 }
 
 /** mulberry32: a small seeded generator in [0, 1), so a fuzz failure can be replayed. */

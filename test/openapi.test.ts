@@ -1,13 +1,13 @@
 // openapi/ holds what the functions serve; regenerate with `./bin/npn-onboard openapi`.
 import { readFileSync } from 'node:fs';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { JWK } from 'jose';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { allDocuments } from '../src/cli/openapi.js';
 import { createDcs } from '../src/nf/dcs/dcs.js';
+import { generateJwkPair } from '../src/lib/key-pairs.js';
 
 const committed = (name: string) =>
   JSON.parse(readFileSync(new URL(`../openapi/${name}`, import.meta.url), 'utf8')) as Record<
@@ -28,9 +28,7 @@ test('the DCS serves its endorsement document without a token, and it documents 
     kek: new Uint8Array(randomBytes(32)),
     adminToken: 'openapi-test-admin-token',
     earSigningKey: {
-      privateJwk: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-        format: 'jwk',
-      }) as JWK,
+      privateJwk: generateJwkPair('P-256').privateJwk,
       kid: 'test',
     },
     logger: false,

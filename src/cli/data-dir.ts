@@ -1,9 +1,10 @@
 // The secrets a data directory holds for the functions that run from it: created on first use
 // with mode 0600, read on later starts, and overridable from the environment.
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliUsageError } from './usage-error.js';
+import { generateJwkPair } from '../lib/key-pairs.js';
 
 /** Creates DIR (0700) if needed; refuses a path that exists and is not a directory. */
 export function prepareDataDir(dir: string): string {
@@ -57,9 +58,7 @@ export function keyEncryptionKey(dir: string): Uint8Array {
 /** A private signing JWK in DIR/<name>.jwk (ES256, P-256), generated on first use. */
 export function signingKey(dir: string, name: string): Record<string, string> {
   const text = secretFile(join(dir, `${name}.jwk`), () =>
-    JSON.stringify(
-      generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
-    ),
+    JSON.stringify(generateJwkPair('P-256').privateJwk),
   );
   try {
     return JSON.parse(text) as Record<string, string>;

@@ -1,14 +1,14 @@
 // `npn-onboard openapi [--out DIR]`: writes the OpenAPI document of every interface, as the
 // running functions serve them, to DIR (default ./openapi). The documents come from the routes'
 // JSON schemas, so this is how openapi/ is kept current.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { JWK } from 'jose';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createDcs, DCS_INTERFACES } from '../nf/dcs/dcs.js';
 import { openApiDocument, type InterfaceInfo } from '../sbi/openapi.js';
+import { generateJwkPair } from '../lib/key-pairs.js';
 
 /** The file name of an interface's document: its prefix, e.g. /endorsements/v1 -> endorsements-v1.json */
 export function documentFileName(info: InterfaceInfo): string {
@@ -24,9 +24,7 @@ export async function allDocuments(): Promise<Record<string, Record<string, unkn
       kek: new Uint8Array(randomBytes(32)),
       adminToken: randomBytes(24).toString('base64url'),
       earSigningKey: {
-        privateJwk: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-          format: 'jwk',
-        }) as JWK,
+        privateJwk: generateJwkPair('P-256').privateJwk,
         kid: 'openapi',
       },
       logger: false,

@@ -1,31 +1,29 @@
 // tools eat decode / verify, on tokens made here and on the PSA interop token.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EAT_PROFILE, type EatClaims } from '../../src/lib/rats/eat-claims.js';
 import { encodeEatCwt } from '../../src/lib/rats/eat-cwt.js';
 import { encodeEatJwt } from '../../src/lib/rats/eat-jwt.js';
 import { runCli } from './run-cli.js';
+import { generateJwkPair } from '../../src/lib/key-pairs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'npn-eat-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string) => join(dir, name);
 const vector = (name: string) => fileURLToPath(new URL(`../vectors/psa/${name}`, import.meta.url));
 
-const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const pair = generateJwkPair('P-256');
+const other = generateJwkPair('P-256');
 const nonce = randomBytes(32);
 const ueid = Uint8Array.from([0x01, ...randomBytes(16)]);
 const claims: EatClaims = {
   nonce,
   ueid,
-  cnf: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
-    format: 'jwk',
-  }) as JWK,
+  cnf: generateJwkPair('P-256').publicJwk,
   iat: 1_764_000_000,
   swversion: { version: '1.4.2' },
   dbgstat: 3,
@@ -33,11 +31,11 @@ const claims: EatClaims = {
 };
 
 beforeAll(async () => {
-  const key = pair.privateKey.export({ format: 'jwk' }) as JWK;
+  const key = pair.privateJwk;
   writeFileSync(file('evidence.cwt'), encodeEatCwt(claims, { key, tag61: true }));
   writeFileSync(file('evidence.jwt'), `${await encodeEatJwt(claims, { key })}\n`);
-  writeFileSync(file('device.jwk'), JSON.stringify(pair.publicKey.export({ format: 'jwk' })));
-  writeFileSync(file('other.jwk'), JSON.stringify(other.publicKey.export({ format: 'jwk' })));
+  writeFileSync(file('device.jwk'), JSON.stringify(pair.publicJwk));
+  writeFileSync(file('other.jwk'), JSON.stringify(other.publicJwk));
   writeFileSync(file('junk.bin'), randomBytes(40));
   writeFileSync(file('not-a-key.json'), '{"hello": 1}');
 });

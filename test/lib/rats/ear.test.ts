@@ -1,12 +1,7 @@
 // The Attestation Result: sign/verify round trip, an independent signature check, both claim
 // spellings, key selection by kid, structure errors naming the claim, the AR4SI tiers on their
 // boundaries, and a property test that verifyEar never rejects.
-import {
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  verify as cryptoVerify,
-} from 'node:crypto';
+import { createPublicKey, randomBytes, verify as cryptoVerify } from 'node:crypto';
 import fc from 'fast-check';
 import { CompactSign, importJWK, type JWK } from 'jose';
 import { describe, expect, test } from 'vitest';
@@ -26,21 +21,17 @@ import {
 } from '../../../src/lib/rats/ear.js';
 import { UEID_TYPE } from '../../../src/lib/rats/eat-claims.js';
 import { RatsError } from '../../../src/lib/rats/errors.js';
+import { generateJwkPair } from '../../../src/lib/key-pairs.js';
 
 function ecPair(kid: string): { priv: JWK; pub: JWK } {
-  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    priv: pair.privateKey.export({ format: 'jwk' }) as JWK,
-    pub: { ...(pair.publicKey.export({ format: 'jwk' }) as JWK), kid, alg: 'ES256', use: 'sig' },
-  };
+  const pair = generateJwkPair('P-256');
+  return { priv: pair.privateJwk, pub: { ...pair.publicJwk, kid, alg: 'ES256', use: 'sig' } };
 }
 
 const dcs = ecPair('dcs-2026');
 const other = ecPair('dcs-old');
 const jwks = { keys: [other.pub, dcs.pub] };
-const attested = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
-  format: 'jwk',
-}) as JWK;
+const attested = generateJwkPair('P-256').publicJwk;
 
 const toBase64url = (b: Uint8Array | string): string => Buffer.from(b).toString('base64url');
 const b64uJson = (v: unknown): string => toBase64url(JSON.stringify(v));
@@ -166,7 +157,7 @@ describe('sign and verify', () => {
     ear.submods.ue!.trustworthinessVector.hardware = 300;
     await expect(sign(ear)).rejects.toMatchObject({ code: 'EAR_INVALID' });
     await expect(sign({ ...sampleEar(), eatProfile: 'x' })).rejects.toBeInstanceOf(RatsError);
-    const ed = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as JWK;
+    const ed = generateJwkPair('Ed25519').privateJwk;
     await expect(signEar(sampleEar(), { privateJwk: ed, kid: 'k' })).rejects.toMatchObject({
       code: 'KEY_INVALID',
     });
@@ -216,7 +207,7 @@ describe('verifyEar refuses', () => {
     expectInvalid(await verifyEar(jws, { keys: [other.pub] }), 'kid');
     expectInvalid(await verifyEar(jws, { keys: [] }), 'kid');
     expectInvalid(await verifyEar(await signRaw(payloadOf(jws), { kid: undefined }), jwks), 'kid');
-    const ed = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as JWK;
+    const ed = generateJwkPair('Ed25519').publicJwk;
     expectInvalid(await verifyEar(jws, { keys: [{ ...ed, kid: 'dcs-2026' }] }), 'key');
     expectInvalid(await verifyEar(jws, { keys: [dcs.pub, dcs.pub] }), 'kid');
   });

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { describe, expect, test } from 'vitest';
 import { concat, fromHex, toHex } from '../../../src/lib/bytes.js';
@@ -13,7 +13,8 @@ import {
   type ParsedEatCwt,
 } from '../../../src/lib/rats/eat-cwt.js';
 import { RatsError } from '../../../src/lib/rats/errors.js';
-import { jwkKeyPair } from '../../helpers.js';
+import { jwkKeyPair, rsaJwkPair } from '../../helpers.js';
+import { generateJwkPair } from '../../../src/lib/key-pairs.js';
 
 const bytes = (n: number): Uint8Array => Uint8Array.from(randomBytes(n));
 
@@ -395,9 +396,7 @@ describe('encodeEatCwt refuses', () => {
   });
 
   test('a cnf key outside the profile', () => {
-    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({
-      format: 'jwk',
-    }) as JWK;
+    const p384 = generateJwkPair('P-384').publicJwk;
     expect(() => encodeEatCwt({ ...claims, cnf: p384 }, { key: akmEs.priv })).toThrow(RatsError);
   });
 
@@ -405,9 +404,7 @@ describe('encodeEatCwt refuses', () => {
     const short: JWK = { kty: 'oct', k: randomBytes(16).toString('base64url') };
     expect(() => encodeEatCwt(claims, { key: short })).toThrow(/at least 32 bytes/);
     expect(() => encodeEatCwt(claims, { key: akmEs.pub })).toThrow(/private key/);
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
-      format: 'jwk',
-    }) as JWK;
+    const rsa = rsaJwkPair(1024).priv;
     expect(() => encodeEatCwt(claims, { key: rsa })).toThrow(
       expect.objectContaining({ code: 'UNSUPPORTED_ALGORITHM' }) as Error,
     );

@@ -1,13 +1,7 @@
 // The JWT form of the EAT profile: round trips for each algorithm, verification failures, alg
 // confusion, claim type errors, header and encoding rules, an independent signature check with
 // node:crypto, and a property test that parseEatJwt never throws.
-import {
-  createHmac,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  verify as cryptoVerify,
-} from 'node:crypto';
+import { createHmac, createPublicKey, randomBytes, verify as cryptoVerify } from 'node:crypto';
 import fc from 'fast-check';
 import type { JWK } from 'jose';
 import { describe, expect, test } from 'vitest';
@@ -29,7 +23,7 @@ import {
 } from '../../../src/lib/rats/eat-jwt.js';
 import { fromBase64url } from '../../../src/lib/bytes.js';
 import { RatsError } from '../../../src/lib/rats/errors.js';
-import { jwkKeyPair } from '../../helpers.js';
+import { jwkKeyPair, rsaJwkPair } from '../../helpers.js';
 
 const octKey = (): JWK => ({ kty: 'oct', k: randomBytes(32).toString('base64url') });
 
@@ -156,8 +150,7 @@ describe('encoding refuses', () => {
     await expect(encodeEatJwt(baseClaims(), { key: short })).rejects.toMatchObject({
       code: 'KEY_INVALID',
     });
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const rsaJwk = rsa.privateKey.export({ format: 'jwk' }) as JWK;
+    const rsaJwk = rsaJwkPair(2048).priv;
     await expect(encodeEatJwt(baseClaims(), { key: rsaJwk })).rejects.toBeInstanceOf(RatsError);
     await expect(encodeEatJwt(baseClaims(), { key: rsaJwk })).rejects.toMatchObject({
       code: 'UNSUPPORTED_ALGORITHM',
@@ -182,8 +175,7 @@ describe('verification fails', () => {
     const p = parsed(await encodeEatJwt(baseClaims(), { key: es.priv }));
     expect(await verifyEatJwt(p, ed.pub)).toBe(false);
     expect(await verifyEatJwt(p, hs)).toBe(false);
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    expect(await verifyEatJwt(p, rsa.publicKey.export({ format: 'jwk' }) as JWK)).toBe(false);
+    expect(await verifyEatJwt(p, rsaJwkPair(2048).pub)).toBe(false);
     expect(await verifyEatJwt(p, {} as JWK)).toBe(false);
     expect(await verifyEatJwt(p, null as unknown as JWK)).toBe(false);
   });

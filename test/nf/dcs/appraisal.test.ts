@@ -1,6 +1,6 @@
 // The DCS verification API over HTTP, one test per outcome: tokens are made here from keys the
 // test generates, in both Evidence forms and with both AKM kinds.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { encodeEatCwt } from '../../../src/lib/rats/eat-cwt.js';
 import { encodeEatJwt } from '../../../src/lib/rats/eat-jwt.js';
 import { parsePsaToken } from '../../../src/lib/rats/psa.js';
 import { createDcs, type Dcs } from '../../../src/nf/dcs/dcs.js';
+import { generateJwkPair } from '../../../src/lib/key-pairs.js';
 
 const TOKEN = 'appraisal-test-admin-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -20,9 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'npn-appraisal-'));
 let dcs: Dcs;
 
 beforeAll(async () => {
-  const privateJwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-    format: 'jwk',
-  }) as JWK;
+  const privateJwk = generateJwkPair('P-256').privateJwk;
   dcs = await createDcs({
     store: { kind: 'sqlite', dataDir: dir },
     kek: new Uint8Array(randomBytes(32)),
@@ -59,21 +58,12 @@ function makeDevice(kind: AkmKind) {
     const k = randomBytes(32).toString('base64url');
     return { ueid, signingKey: { kty: 'oct', k } as JWK, endorsedAkm: { kty: 'oct', k } as JWK };
   }
-  const pair =
-    kind === 'ES256'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('ed25519');
-  return {
-    ueid,
-    signingKey: pair.privateKey.export({ format: 'jwk' }) as JWK,
-    endorsedAkm: pair.publicKey.export({ format: 'jwk' }) as JWK,
-  };
+  const pair = generateJwkPair(kind === 'ES256' ? 'P-256' : 'Ed25519');
+  return { ueid, signingKey: pair.privateJwk, endorsedAkm: pair.publicJwk };
 }
 
 function claimsFor(ueid: Uint8Array, nonce: Uint8Array, extra: Partial<EatClaims> = {}): EatClaims {
-  const cnf = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
-    format: 'jwk',
-  }) as JWK;
+  const cnf = generateJwkPair('P-256').publicJwk;
   return {
     nonce,
     ueid,

@@ -1,10 +1,9 @@
 // The DCS's typed client against a real, listening DCS: the calls the PS and the manufacturer's
 // tools make, and the peer's causes carried through.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JWK } from 'jose';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { toHex } from '../../../src/lib/bytes.js';
 import { verifyEar } from '../../../src/lib/rats/ear.js';
@@ -13,6 +12,7 @@ import { encodeEatCwt } from '../../../src/lib/rats/eat-cwt.js';
 import { DcsClient } from '../../../src/nf/dcs/client.js';
 import { createDcs, type Dcs } from '../../../src/nf/dcs/dcs.js';
 import { SbiClientError } from '../../../src/sbi/client.js';
+import { generateJwkPair } from '../../../src/lib/key-pairs.js';
 
 const TOKEN = 'dcs-client-test-admin-token';
 const dir = mkdtempSync(join(tmpdir(), 'npn-dcs-client-'));
@@ -21,9 +21,7 @@ let admin: DcsClient;
 let verifier: DcsClient;
 
 beforeAll(async () => {
-  const privateJwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-    format: 'jwk',
-  }) as JWK;
+  const privateJwk = generateJwkPair('P-256').privateJwk;
   dcs = await createDcs({
     store: { kind: 'sqlite', dataDir: dir },
     kek: new Uint8Array(randomBytes(32)),
@@ -41,18 +39,11 @@ afterAll(async () => {
 });
 
 function device() {
-  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    ueid: Uint8Array.from([0x01, ...randomBytes(16)]),
-    privateJwk: pair.privateKey.export({ format: 'jwk' }) as JWK,
-    publicJwk: pair.publicKey.export({ format: 'jwk' }) as JWK,
-  };
+  return { ueid: Uint8Array.from([0x01, ...randomBytes(16)]), ...generateJwkPair('P-256') };
 }
 
 function evidenceOf(d: ReturnType<typeof device>, nonce: Uint8Array, swversion = '2.0.0') {
-  const cnf = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
-    format: 'jwk',
-  }) as JWK;
+  const cnf = generateJwkPair('P-256').publicJwk;
   const cwt = encodeEatCwt(
     {
       nonce,

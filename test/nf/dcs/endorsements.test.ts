@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { openDcsStore, type DcsStore } from '../../../src/nf/dcs/store.js';
 import { createSbiServer } from '../../../src/sbi/server.js';
 import type { StoreConfig } from '../../../src/store/store-config.js';
 import { dropSchemas, PG_URL, uniqueSchemaPrefix } from '../../store/pg-test-url.js';
+import { generateJwkPair } from '../../../src/lib/key-pairs.js';
 
 const TOKEN = 'endorsement-admin-token-for-tests';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -21,8 +22,7 @@ afterAll(async () => {
 });
 
 function ecPublicJwk(): JWK {
-  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return publicKey.export({ format: 'jwk' }) as JWK;
+  return generateJwkPair('P-256').publicJwk;
 }
 /** A RAND UEID: type byte 0x01 and 16 random bytes, as lower-case hex. */
 function randomUeid(): string {

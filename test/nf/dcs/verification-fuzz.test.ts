@@ -1,11 +1,10 @@
 // Random and mutated input to the verification API: every answer is a 200 with an EAR or a 400
 // ProblemDetails with a cause; never a 5xx, never a crash. (The decoders themselves get 100,000+
 // inputs each in test/lib/rats.) RATS_API_FUZZ_INPUTS changes the count (default 100,000).
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JWK } from 'jose';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { toHex } from '../../../src/lib/bytes.js';
 import { EAT_PROFILE, type EatClaims } from '../../../src/lib/rats/eat-claims.js';
@@ -13,6 +12,7 @@ import { encodeEatCwt } from '../../../src/lib/rats/eat-cwt.js';
 import { encodeEatJwt } from '../../../src/lib/rats/eat-jwt.js';
 import { createDcs, type Dcs } from '../../../src/nf/dcs/dcs.js';
 import { mulberry32 } from '../../helpers.js';
+import { generateJwkPair } from '../../../src/lib/key-pairs.js';
 
 const INPUTS = Number(process.env.RATS_API_FUZZ_INPUTS ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'npn-fuzz-'));
@@ -25,29 +25,27 @@ beforeAll(async () => {
     kek: new Uint8Array(randomBytes(32)),
     adminToken: 'fuzz-test-admin-token',
     earSigningKey: {
-      privateJwk: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-        format: 'jwk',
-      }) as JWK,
+      privateJwk: generateJwkPair('P-256').privateJwk,
       kid: 'fuzz',
     },
     logger: false,
   });
-  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pair = generateJwkPair('P-256');
   const ueid = Uint8Array.from([0x01, ...randomBytes(16)]);
   await dcs.endorsements.putDevice(toHex(ueid), {
-    akm: pair.publicKey.export({ format: 'jwk' }) as JWK,
+    akm: pair.publicJwk,
     deviceClass: 'fuzz',
   });
   const nonce = new Uint8Array(randomBytes(32));
   const claims: EatClaims = {
     nonce,
     ueid,
-    cnf: generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as JWK,
+    cnf: generateJwkPair('Ed25519').publicJwk,
     iat: 1_700_000_000,
     swversion: { version: '1.0.0' },
     eatProfile: EAT_PROFILE,
   };
-  const key = pair.privateKey.export({ format: 'jwk' }) as JWK;
+  const key = pair.privateJwk;
   seeds.push({
     type: 'application/eat+cwt',
     bytes: encodeEatCwt(claims, { key, tag61: true }),
