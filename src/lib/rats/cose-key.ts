@@ -5,6 +5,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import { fromBase64url, toBase64url } from '../bytes.js';
 import { fail, ok, type Result } from './errors.js';
+import { isP256Point } from './p256.js';
 
 /** COSE_Key labels (RFC 9052 clause 7.1, RFC 9053 clauses 7.1.1, 7.2 and 6). */
 export const COSE_KEY = {
@@ -100,6 +101,7 @@ export function coseKeyToJwk(coseKey: unknown, options: CoseKeyOptions = {}): Re
         'COSE_Key: EC2 P-256 x (-2) and y (-3) must be 32-byte byte strings',
       );
     }
+    if (!isP256Point(x, y)) return fail('KEY_INVALID', 'COSE_Key: the point is not on P-256');
     jwk = { kty: 'EC', crv: 'P-256', x: toBase64url(x), y: toBase64url(y), ...jwkAlg };
   } else {
     if (crv !== COSE_CRV.Ed25519) {
@@ -112,12 +114,11 @@ export function coseKeyToJwk(coseKey: unknown, options: CoseKeyOptions = {}): Re
     if (x === undefined)
       return fail('KEY_INVALID', 'COSE_Key: OKP Ed25519 x (-2) must be a 32-byte byte string');
     jwk = { kty: 'OKP', crv: 'Ed25519', x: toBase64url(x), ...jwkAlg };
-  }
-  // node checks that an EC point is on the curve
-  try {
-    createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
-  } catch {
-    return fail('KEY_INVALID', 'COSE_Key: not a valid public key for its curve');
+    try {
+      createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+    } catch {
+      return fail('KEY_INVALID', 'COSE_Key: not a valid Ed25519 public key');
+    }
   }
   return ok(jwk);
 }
