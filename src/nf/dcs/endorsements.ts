@@ -8,7 +8,8 @@ import { fromHex, toBase64url } from '../../lib/bytes.js';
 import { ueidExpectation } from '../../lib/rats/eat-claims.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
-import type { DcsStore, DevicesTable } from './store.js';
+import { GroupCommit } from '../../store/group-commit.js';
+import type { AppraisalsTable, DcsStore, DevicesTable } from './store.js';
 
 export interface DeviceInput {
   akm: JWK;
@@ -131,10 +132,18 @@ function canonicalAkm(jwk: JWK): JWK {
 }
 
 export class EndorsementService {
+  /** Appraisal records are group-committed: one transaction per turn of the event loop. */
+  readonly #auditTrail: GroupCommit<AppraisalsTable>;
+
   constructor(
     private readonly store: DcsStore,
     private readonly kek: Uint8Array,
-  ) {}
+  ) {
+    // One multi-row INSERT is one atomic statement: the batch commits whole or not at all.
+    this.#auditTrail = new GroupCommit(async (rows) => {
+      await store.db.insertInto('appraisals').values(rows).execute();
+    });
+  }
 
   /** PUT: create or replace. Replacing keeps the creation time and the revocation state. */
   async putDevice(
@@ -319,18 +328,15 @@ export class EndorsementService {
       appraisedAt: new Date().toISOString(),
       ...record,
     };
-    await this.store.db
-      .insertInto('appraisals')
-      .values({
-        id: full.id,
-        ueid: full.ueid,
-        status: full.status,
-        trustworthiness_vector: JSON.stringify(full.trustworthinessVector),
-        policy_id: full.appraisalPolicyId,
-        detail: full.detail,
-        appraised_at: full.appraisedAt,
-      })
-      .execute();
+    await this.#auditTrail.add({
+      id: full.id,
+      ueid: full.ueid,
+      status: full.status,
+      trustworthiness_vector: JSON.stringify(full.trustworthinessVector),
+      policy_id: full.appraisalPolicyId,
+      detail: full.detail,
+      appraised_at: full.appraisedAt,
+    });
     return full;
   }
 
