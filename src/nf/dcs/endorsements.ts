@@ -8,6 +8,7 @@ import { fromHex, toBase64url } from '../../lib/bytes.js';
 import { ueidExpectation } from '../../lib/rats/eat-claims.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
+import { batchInserter } from '../../store/batch-insert.js';
 import { GroupCommit } from '../../store/group-commit.js';
 import type { AppraisalsTable, DcsStore, DevicesTable } from './store.js';
 
@@ -140,9 +141,17 @@ export class EndorsementService {
     private readonly kek: Uint8Array,
   ) {
     // One multi-row INSERT is one atomic statement: the batch commits whole or not at all.
-    this.#auditTrail = new GroupCommit(async (rows) => {
-      await store.db.insertInto('appraisals').values(rows).execute();
-    });
+    this.#auditTrail = new GroupCommit(
+      batchInserter(store.db, 'appraisals', [
+        'id',
+        'ueid',
+        'status',
+        'trustworthiness_vector',
+        'policy_id',
+        'detail',
+        'appraised_at',
+      ]),
+    );
   }
 
   /** PUT: create or replace. Replacing keeps the creation time and the revocation state. */
