@@ -1,10 +1,11 @@
 // bench/dcs: appraisals per second over HTTP against a running DCS (`serve dcs`, durable SQLite
 // store), with p50/p99 latency and the raw ES256 verify rate measured in the same run. Prints one
-// JSON object. Run: `npm run build && node dist/bench/dcs.js [--seconds 5] [--concurrency 64]`.
+// JSON object. Run: `npm run build && node dist/bench/dcs.js [--seconds 5] [--concurrency 64]
+// [--workers N] [--sqlite-normal]`.
 import { spawn } from 'node:child_process';
 import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -21,6 +22,8 @@ const SECONDS = arg('--seconds', 5);
 const CONCURRENCY = arg('--concurrency', 64);
 const DEVICES = 1000;
 const SYNCHRONOUS = process.argv.includes('--sqlite-normal') ? 'NORMAL' : 'FULL';
+// The DCS runs as `serve dcs --workers N`, one process per core by default.
+const WORKERS = arg('--workers', availableParallelism());
 const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
 
 async function startDcs(dataDir: string) {
@@ -40,6 +43,8 @@ async function startDcs(dataDir: string) {
       '--json',
       '--sqlite-synchronous',
       SYNCHRONOUS,
+      '--workers',
+      String(WORKERS),
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -168,6 +173,7 @@ try {
       bench: 'dcs',
       node: process.version,
       store: `sqlite (WAL, synchronous ${SYNCHRONOUS})`,
+      server_workers: WORKERS,
       seconds: SECONDS,
       concurrency: CONCURRENCY,
       devices: DEVICES,

@@ -1,6 +1,8 @@
-// `npn-onboard serve [FUNCTION ...] --data DIR [--port-base N] [--json]`: runs network functions
-// in this process, each on its own port (port base + the function's offset; 0 picks free ports),
-// with SQLite under DIR. With --json, one line announces every endpoint once all listen.
+// `npn-onboard serve [FUNCTION ...] --data DIR [--port-base N] [--json] [--workers N]`: runs
+// network functions in this process, each on its own port (port base + the function's offset; 0
+// picks free ports), with SQLite under DIR. With --json, one line announces every endpoint once
+// all listen. With --workers N, N processes run them all and share each port, to use N cores.
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { createDcs } from '../nf/dcs/dcs.js';
@@ -46,6 +48,71 @@ interface ServeOptions {
   sqliteSynchronous?: string;
   portBase?: string;
   json?: boolean;
+  workers?: string;
+}
+
+type Endpoints = Record<string, string>;
+
+/** Announces the endpoints: the ready line on stdout with --json, else a line on stderr. */
+function announce(endpoints: Endpoints, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ ready: true, endpoints })}\n`);
+  else process.stderr.write(`npn-onboard: serving ${JSON.stringify(endpoints)}; Ctrl-C stops\n`);
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/**
+ * The primary of --workers N: forks the workers one after the other (so the first one alone
+ * creates the data directory's secrets and runs the migrations), announces the endpoints once
+ * all listen, replaces a worker that dies, and stops them all on SIGINT/SIGTERM.
+ */
+async function runPrimary(workers: number, json: boolean): Promise<void> {
+  let stopping = false;
+  let endpoints: Endpoints | undefined;
+  const fork = () =>
+    new Promise<Endpoints>((resolve, reject) => {
+      const worker = cluster.fork();
+      worker.on('message', (m: { endpoints?: Endpoints }) => {
+        if (m.endpoints) resolve(m.endpoints);
+      });
+      worker.on('exit', (code, signal) => {
+        // A clean exit is a worker stopping on its own Ctrl-C/SIGTERM: not replaced.
+        if (stopping || (code === 0 && signal === null)) return;
+        if (endpoints === undefined) {
+          reject(new CliUsageError(`a worker exited (code ${code}) before it listened`));
+          return;
+        }
+        process.stderr.write(`npn-onboard: a worker exited (code ${code}); starting another\n`);
+        void fork().catch(() => undefined);
+      });
+    });
+  const stopAll = async () => {
+    stopping = true;
+    const all = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+    await Promise.all(
+      all.map(
+        (w) =>
+          new Promise<void>((resolve) =>
+            w.isDead() ? resolve() : (w.once('exit', () => resolve()), w.kill('SIGTERM')),
+          ),
+      ),
+    );
+  };
+  try {
+    for (let i = 0; i < workers; i++) endpoints = await fork();
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  announce(endpoints!, json);
+  await untilSignal();
+  await stopAll();
 }
 
 export function registerServe(program: Command): void {
@@ -65,9 +132,11 @@ export function registerServe(program: Command): void {
       'FULL',
     )
     .option('--json', 'print one JSON line with the endpoints once every function listens')
+    .option('--workers <n>', 'processes that run the functions and share their ports', '1')
     .action(async (names: string[], o: ServeOptions) => {
       const dataDir = prepareDataDir(textOption('--data', o.data, 'a data directory'));
       const portBase = intOption('--port-base', o.portBase, 0, 65000);
+      const workers = intOption('--workers', o.workers, 1, 64);
       const synchronous = textOption('--sqlite-synchronous', o.sqliteSynchronous, 'FULL or NORMAL');
       if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
         throw new CliUsageError('--sqlite-synchronous expects FULL or NORMAL');
@@ -79,6 +148,10 @@ export function registerServe(program: Command): void {
             `unknown function "${name}"; expected one of ${Object.keys(FUNCTIONS).join(', ')}`,
           );
         }
+      }
+      if (workers > 1 && cluster.isPrimary) {
+        await runPrimary(workers, o.json === true);
+        return;
       }
       const running: Record<string, RunningFunction> = {};
       try {
@@ -101,14 +174,11 @@ export function registerServe(program: Command): void {
         throw err;
       }
       const endpoints = Object.fromEntries(Object.entries(running).map(([n, r]) => [n, r.url]));
-      if (o.json) process.stdout.write(`${JSON.stringify({ ready: true, endpoints })}\n`);
-      else
-        process.stderr.write(`npn-onboard: serving ${JSON.stringify(endpoints)}; Ctrl-C stops\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      if (cluster.isWorker) process.send!({ endpoints });
+      else announce(endpoints, o.json === true);
+      await untilSignal();
       await Promise.all(Object.values(running).map((r) => r.close()));
+      // The IPC channel to the primary would keep a worker alive.
+      if (cluster.isWorker) process.disconnect();
     });
 }

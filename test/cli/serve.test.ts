@@ -61,3 +61,62 @@ test('--data naming a file, and an unknown function, are usage errors', async ()
   expect(r2.code).toBe(2);
   expect(r2.stderr).toMatch(/unknown function "hss"; expected one of dcs/);
 });
+
+/** The PIDs of a process's children, from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return text === '' ? [] : text.split(' ').map(Number);
+}
+
+test('serve dcs --workers 2: two processes share the port; a dead worker is replaced; SIGTERM stops all', async () => {
+  const data = join(tempDir(), 'data');
+  const child = spawn(BIN, [
+    'serve',
+    'dcs',
+    '--data',
+    data,
+    '--port-base',
+    '0',
+    '--json',
+    '--workers',
+    '2',
+  ]);
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before ready`)));
+  });
+  const { endpoints } = JSON.parse(line) as { endpoints: { dcs: string } };
+  // bin/npn-onboard is a shell-free node script: the primary is the spawned process itself.
+  const workers = childrenOf(child.pid!);
+  expect(workers).toHaveLength(2);
+  for (let i = 0; i < 20; i++) {
+    const r = await fetch(`${endpoints.dcs}/verification/v1/keys`);
+    expect(r.status).toBe(200);
+  }
+
+  process.kill(workers[0]!, 'SIGKILL');
+  let now: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    now = childrenOf(child.pid!);
+    if (now.length === 2 && !now.includes(workers[0]!)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(now).toHaveLength(2);
+  expect(now).not.toContain(workers[0]);
+  expect((await fetch(`${endpoints.dcs}/verification/v1/keys`)).status).toBe(200);
+
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  for (const pid of now) expect(() => process.kill(pid, 0)).toThrow();
+}, 30_000);
+
+test('--workers outside 1-64 is a usage error', async () => {
+  const r = await runCli(['serve', 'dcs', '--data', tempDir(), '--workers', '0']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/--workers/);
+});
