@@ -4,44 +4,10 @@
 // all listen. With --workers N, N processes run them all and share each port, to use N cores.
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
-import { join } from 'node:path';
-import { createDcs } from '../nf/dcs/dcs.js';
 import { intOption, textOption } from './args.js';
-import { earKeyId } from '../nf/dcs/appraisal.js';
-import { adminToken, keyEncryptionKey, prepareDataDir, signingKey } from './data-dir.js';
+import { prepareDataDir } from './data-dir.js';
+import { FUNCTIONS, startNetwork, type Endpoints } from './network.js';
 import { CliUsageError } from './usage-error.js';
-
-interface RunningFunction {
-  url: string;
-  close(): Promise<void>;
-}
-
-type Starter = (ctx: {
-  dataDir: string;
-  port: number;
-  json: boolean;
-  synchronous: 'FULL' | 'NORMAL';
-}) => Promise<RunningFunction>;
-
-/** The functions `serve` can run, with their port offsets. */
-const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
-  dcs: {
-    offset: 1,
-    async start({ dataDir, port, json, synchronous }) {
-      const privateJwk = signingKey(dataDir, 'dcs-ear-signing-key');
-      const dcs = await createDcs({
-        earSigningKey: { privateJwk, kid: await earKeyId(privateJwk) },
-        store: { kind: 'sqlite', dataDir: join(dataDir, 'db'), synchronous },
-        kek: keyEncryptionKey(dataDir),
-        adminToken: adminToken(dataDir),
-        // With --json, stdout carries the ready line only; logs go to stderr at warn level.
-        logger: json ? false : { level: 'info' },
-      });
-      const address = await dcs.app.listen({ host: '127.0.0.1', port });
-      return { url: address, close: () => dcs.close() };
-    },
-  },
-};
 
 interface ServeOptions {
   data?: string;
@@ -50,8 +16,6 @@ interface ServeOptions {
   json?: boolean;
   workers?: string;
 }
-
-type Endpoints = Record<string, string>;
 
 /** Announces the endpoints: the ready line on stdout with --json, else a line on stderr. */
 function announce(endpoints: Endpoints, json: boolean): void {
@@ -153,31 +117,16 @@ export function registerServe(program: Command): void {
         await runPrimary(workers, o.json === true);
         return;
       }
-      const running: Record<string, RunningFunction> = {};
-      try {
-        for (const name of selected) {
-          const port = portBase === 0 ? 0 : portBase + FUNCTIONS[name]!.offset;
-          running[name] = await FUNCTIONS[name]!.start({
-            dataDir,
-            port,
-            json: o.json === true,
-            synchronous,
-          });
-        }
-      } catch (err) {
-        await Promise.all(Object.values(running).map((r) => r.close()));
-        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new CliUsageError(
-            'a port is in use: choose another --port-base (or 0 for free ports)',
-          );
-        }
-        throw err;
-      }
-      const endpoints = Object.fromEntries(Object.entries(running).map(([n, r]) => [n, r.url]));
+      const network = await startNetwork(dataDir, selected, {
+        portBase,
+        quiet: o.json === true,
+        synchronous,
+      });
+      const { endpoints } = network;
       if (cluster.isWorker) process.send!({ endpoints });
       else announce(endpoints, o.json === true);
       await untilSignal();
-      await Promise.all(Object.values(running).map((r) => r.close()));
+      await network.close();
       // The IPC channel to the primary would keep a worker alive.
       if (cluster.isWorker) process.disconnect();
     });
