@@ -1,5 +1,5 @@
 // `serve dcs` as an operator runs it: ready line, secrets in the data directory, SIGTERM stops it.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,18 @@ import { runCli } from './run-cli.js';
 const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+/** The first line `serve --json` prints: its ready line. */
+function readyLine(child: ChildProcessWithoutNullStreams): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before ready`)));
+  });
+}
+
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'npn-serve-'));
   dirs.push(d);
@@ -22,14 +34,7 @@ test('serve dcs --json: ready line, admin token 0600, API answers, SIGTERM exits
   delete env.NPN_ONBOARD_ADMIN_TOKEN;
   delete env.NPN_ONBOARD_KEK;
   const child = spawn(BIN, ['serve', 'dcs', '--data', data, '--port-base', '0', '--json'], { env });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code} before ready`)));
-  });
+  const line = await readyLine(child);
   const ready = JSON.parse(line) as { ready: boolean; endpoints: { dcs: string } };
   expect(ready.ready).toBe(true);
   expect(ready.endpoints.dcs).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -81,14 +86,7 @@ test('serve dcs --workers 2: two processes share the port; a dead worker is repl
     '--workers',
     '2',
   ]);
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code} before ready`)));
-  });
+  const line = await readyLine(child);
   const { endpoints } = JSON.parse(line) as { endpoints: { dcs: string } };
   // bin/npn-onboard is a shell-free node script: the primary is the spawned process itself.
   const workers = childrenOf(child.pid!);

@@ -7,8 +7,7 @@ import type { Kysely, Migration } from 'kysely';
 import { afterAll, describe, expect, test } from 'vitest';
 import { batchInserter } from '../../src/store/batch-insert.js';
 import { openStore } from '../../src/store/open-store.js';
-import type { StoreConfig } from '../../src/store/store-config.js';
-import { dropSchemas, PG_URL, uniqueSchemaPrefix } from './pg-test-url.js';
+import { dropSchemas, storeBackends, uniqueSchemaPrefix } from './pg-test-url.js';
 
 interface Events {
   events: { id: string; kind: string; detail: string | null; at: string };
@@ -33,10 +32,7 @@ afterAll(async () => {
   await dropSchemas(prefix);
 });
 
-const backends: [string, StoreConfig][] = [
-  ['SQLite', { kind: 'sqlite', dataDir }],
-  ['PostgreSQL', { kind: 'postgres', url: PG_URL, schemaPrefix: prefix }],
-];
+const backends = storeBackends(dataDir, prefix);
 
 describe.each(backends)('batchInserter on %s', (_name, config) => {
   test('rows of any count and key order land in the right columns', async () => {

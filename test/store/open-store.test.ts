@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openStore, type Migrations } from '../../src/store/open-store.js';
-import type { StoreConfig } from '../../src/store/store-config.js';
-import { dropSchemas, PG_URL, uniqueSchemaPrefix } from './pg-test-url.js';
+import { dropSchemas, storeBackends, uniqueSchemaPrefix } from './pg-test-url.js';
 
 interface Things {
   things: { id: string; count: number };
@@ -39,10 +38,7 @@ afterAll(async () => {
   await dropSchemas(prefix);
 });
 
-const backends: [string, StoreConfig][] = [
-  ['SQLite', { kind: 'sqlite', dataDir }],
-  ['PostgreSQL', { kind: 'postgres', url: PG_URL, schemaPrefix: prefix }],
-];
+const backends = storeBackends(dataDir, prefix);
 
 describe.each(backends)('openStore on %s', (_name, config) => {
   test('migrates, stores, and a reopen with a new migration applies only that one', async () => {

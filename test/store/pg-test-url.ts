@@ -2,6 +2,7 @@
 // Each test file works in schemas of its own, with a random prefix, and drops them at the end.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { StoreConfig } from '../../src/store/store-config.js';
 
 export const PG_URL = process.env.NPN_ONBOARD_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test';
 
@@ -21,4 +22,12 @@ export async function dropSchemas(prefix: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** Both backends for describe.each: SQLite under dataDir, PostgreSQL under the schema prefix. */
+export function storeBackends(dataDir: string, prefix: string): [string, StoreConfig][] {
+  return [
+    ['SQLite', { kind: 'sqlite', dataDir }],
+    ['PostgreSQL', { kind: 'postgres', url: PG_URL, schemaPrefix: prefix }],
+  ];
 }

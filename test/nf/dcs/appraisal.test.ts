@@ -1,9 +1,7 @@
 // The DCS verification API over HTTP, one test per outcome: tokens are made here from keys the
 // test generates, in both Evidence forms and with both AKM kinds.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toHex } from '../../../src/lib/bytes.js';
@@ -12,23 +10,18 @@ import { EAT_PROFILE, INTUSE, type EatClaims } from '../../../src/lib/rats/eat-c
 import { encodeEatCwt } from '../../../src/lib/rats/eat-cwt.js';
 import { encodeEatJwt } from '../../../src/lib/rats/eat-jwt.js';
 import { parsePsaToken } from '../../../src/lib/rats/psa.js';
-import { createDcs, type Dcs } from '../../../src/nf/dcs/dcs.js';
+import type { Dcs } from '../../../src/nf/dcs/dcs.js';
+import { createTestDcs, type TestDcs } from './test-dcs.js';
 import { generateJwkPair } from '../../../src/lib/key-pairs.js';
 
 const TOKEN = 'appraisal-test-admin-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
-const dir = mkdtempSync(join(tmpdir(), 'npn-appraisal-'));
 let dcs: Dcs;
+let testDcs: TestDcs;
 
 beforeAll(async () => {
-  const privateJwk = generateJwkPair('P-256').privateJwk;
-  dcs = await createDcs({
-    store: { kind: 'sqlite', dataDir: dir },
-    kek: new Uint8Array(randomBytes(32)),
-    adminToken: TOKEN,
-    earSigningKey: { privateJwk, kid: 'dcs-test' },
-    logger: false,
-  });
+  testDcs = await createTestDcs(TOKEN);
+  dcs = testDcs.dcs;
   await put('/classes/meter-v1', {
     swversions: ['1.4.2', '1.4.3'],
     requireOemboot: true,
@@ -36,8 +29,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await dcs.close();
-  rmSync(dir, { recursive: true, force: true });
+  await testDcs.close();
 });
 
 function put(path: string, body: object) {

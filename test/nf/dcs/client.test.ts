@@ -1,41 +1,32 @@
 // The DCS's typed client against a real, listening DCS: the calls the PS and the manufacturer's
 // tools make, and the peer's causes carried through.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { toHex } from '../../../src/lib/bytes.js';
 import { verifyEar } from '../../../src/lib/rats/ear.js';
 import { EAT_PROFILE, INTUSE } from '../../../src/lib/rats/eat-claims.js';
 import { encodeEatCwt } from '../../../src/lib/rats/eat-cwt.js';
 import { DcsClient } from '../../../src/nf/dcs/client.js';
-import { createDcs, type Dcs } from '../../../src/nf/dcs/dcs.js';
+import type { Dcs } from '../../../src/nf/dcs/dcs.js';
+import { createTestDcs, type TestDcs } from './test-dcs.js';
 import { SbiClientError } from '../../../src/sbi/client.js';
 import { generateJwkPair } from '../../../src/lib/key-pairs.js';
 
 const TOKEN = 'dcs-client-test-admin-token';
-const dir = mkdtempSync(join(tmpdir(), 'npn-dcs-client-'));
 let dcs: Dcs;
+let testDcs: TestDcs;
 let admin: DcsClient;
 let verifier: DcsClient;
 
 beforeAll(async () => {
-  const privateJwk = generateJwkPair('P-256').privateJwk;
-  dcs = await createDcs({
-    store: { kind: 'sqlite', dataDir: dir },
-    kek: new Uint8Array(randomBytes(32)),
-    adminToken: TOKEN,
-    earSigningKey: { privateJwk, kid: 'dcs-client-test' },
-    logger: false,
-  });
+  testDcs = await createTestDcs(TOKEN);
+  dcs = testDcs.dcs;
   const baseUrl = await dcs.app.listen({ host: '127.0.0.1', port: 0 });
   admin = new DcsClient({ baseUrl, adminToken: TOKEN });
   verifier = new DcsClient({ baseUrl });
 });
 afterAll(async () => {
-  await dcs.close();
-  rmSync(dir, { recursive: true, force: true });
+  await testDcs.close();
 });
 
 function device() {
