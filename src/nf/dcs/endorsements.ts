@@ -8,6 +8,7 @@ import { fromHex, toBase64url } from '../../lib/bytes.js';
 import { ueidExpectation } from '../../lib/rats/eat-claims.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
+import { auditTimestamp } from '../../store/audit-clock.js';
 import { batchInserter } from '../../store/batch-insert.js';
 import { GroupCommit } from '../../store/group-commit.js';
 import type { AppraisalsTable, DcsStore, DevicesTable } from './store.js';
@@ -334,7 +335,7 @@ export class EndorsementService {
   ): Promise<AppraisalRecord> {
     const full: AppraisalRecord = {
       id: randomUUID(),
-      appraisedAt: new Date().toISOString(),
+      appraisedAt: auditTimestamp(),
       ...record,
     };
     await this.#auditTrail.add({
