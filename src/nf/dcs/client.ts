@@ -81,6 +81,23 @@ export class DcsClient {
     );
   }
 
+  /** The class's reference values, or undefined when the DCS has none. */
+  async getClass(deviceClass: string): Promise<ReferenceValues | undefined> {
+    const { status, body } = await this.#sbi.request<ReferenceValues & { deviceClass?: string }>(
+      'GET',
+      `${ENDORSEMENTS_PREFIX}/classes/${encodeURIComponent(deviceClass)}`,
+      { expect: [200, 404] },
+    );
+    if (status === 404) return undefined;
+    const { swversions, requireOemboot, dbgstat, measurements } = body;
+    return {
+      ...(swversions !== undefined ? { swversions } : {}),
+      ...(requireOemboot !== undefined ? { requireOemboot } : {}),
+      ...(dbgstat !== undefined ? { dbgstat } : {}),
+      ...(measurements !== undefined ? { measurements } : {}),
+    };
+  }
+
   async revokeDevice(ueidHex: string): Promise<void> {
     await this.#sbi.request(
       'POST',

@@ -55,6 +55,12 @@ function evidenceOf(d: ReturnType<typeof device>, nonce: Uint8Array, swversion =
 
 test('endorse a class and devices, appraise, verify the EAR with the published keys', async () => {
   await admin.putClass('cam-v2', { swversions: ['2.0.0'], requireOemboot: true, dbgstat: [3] });
+  expect(await admin.getClass('cam-v2')).toEqual({
+    swversions: ['2.0.0'],
+    requireOemboot: true,
+    dbgstat: [3],
+  });
+  expect(await admin.getClass('no-such-class')).toBeUndefined();
   const one = device();
   const two = device();
   expect(
