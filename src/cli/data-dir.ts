@@ -55,6 +55,19 @@ export function keyEncryptionKey(dir: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'hex'));
 }
 
+/** The operator variant key OP (16 bytes): NPN_ONBOARD_OP (32 hex digits), else DIR/op (generated). */
+export function operatorKey(dir: string): Uint8Array {
+  const text =
+    process.env.NPN_ONBOARD_OP ??
+    secretFile(join(dir, 'op'), () => randomBytes(16).toString('hex'));
+  if (!/^[0-9a-fA-F]{32}$/.test(text)) {
+    throw new CliUsageError(
+      'the operator key OP (NPN_ONBOARD_OP or DIR/op) must be 32 hex digits (16 bytes)',
+    );
+  }
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
+
 /** A private signing JWK in DIR/<name>.jwk (ES256, P-256), generated on first use. */
 export function signingKey(dir: string, name: string): Record<string, string> {
   const text = secretFile(join(dir, `${name}.jwk`), () =>

@@ -3,7 +3,11 @@
 import { join } from 'node:path';
 import { earKeyId } from '../nf/dcs/appraisal.js';
 import { createDcs } from '../nf/dcs/dcs.js';
-import { adminToken, keyEncryptionKey, signingKey } from './data-dir.js';
+import { ConfigError, loadConfig } from '../nf/ps/config.js';
+import { createPs } from '../nf/ps/ps.js';
+import { createUdm } from '../nf/udm/udm.js';
+import { adminToken, keyEncryptionKey, operatorKey, sharedKey, signingKey } from './data-dir.js';
+import { DCS_EAR_SIGNING_KEY, UDM_TRANSPORT_KEY } from './init.js';
 import { CliUsageError } from './usage-error.js';
 
 export type Endpoints = Record<string, string>;
@@ -21,6 +25,27 @@ interface StartContext {
   synchronous: 'FULL' | 'NORMAL';
   /** the endpoints of the functions started before this one */
   endpoints: Endpoints;
+  /** where the peers that do not run in this process are (serve --peer NAME=URL) */
+  peers: Endpoints;
+}
+
+/** A peer's base URL: in this process, else given with --peer. */
+function peer(ctx: StartContext, self: string, name: string): string {
+  const url = ctx.endpoints[name] ?? ctx.peers[name];
+  if (url === undefined) {
+    throw new CliUsageError(
+      `${self} needs the ${name}: run both in one serve, or pass --peer ${name}=http://HOST:PORT`,
+    );
+  }
+  return url;
+}
+
+function sqlite(ctx: StartContext) {
+  return {
+    kind: 'sqlite' as const,
+    dataDir: join(ctx.dataDir, 'db'),
+    synchronous: ctx.synchronous,
+  };
 }
 
 type Starter = (ctx: StartContext) => Promise<RunningFunction>;
@@ -30,7 +55,7 @@ export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
   dcs: {
     offset: 1,
     async start({ dataDir, port, quiet, synchronous }) {
-      const privateJwk = signingKey(dataDir, 'dcs-ear-signing-key');
+      const privateJwk = signingKey(dataDir, DCS_EAR_SIGNING_KEY);
       const dcs = await createDcs({
         earSigningKey: { privateJwk, kid: await earKeyId(privateJwk) },
         store: { kind: 'sqlite', dataDir: join(dataDir, 'db'), synchronous },
@@ -41,6 +66,47 @@ export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
       });
       const address = await dcs.app.listen({ host: '127.0.0.1', port });
       return { url: address, close: () => dcs.close() };
+    },
+  },
+  udm: {
+    offset: 2,
+    async start(ctx) {
+      const udm = await createUdm({
+        store: sqlite(ctx),
+        kek: keyEncryptionKey(ctx.dataDir),
+        adminToken: adminToken(ctx.dataDir),
+        transportKey: sharedKey(ctx.dataDir, UDM_TRANSPORT_KEY),
+        logger: ctx.quiet ? false : { level: 'info' },
+      });
+      const address = await udm.app.listen({ host: '127.0.0.1', port: ctx.port });
+      return { url: address, close: () => udm.close() };
+    },
+  },
+  ps: {
+    offset: 0,
+    async start(ctx) {
+      let provisioning;
+      try {
+        provisioning = loadConfig(ctx.dataDir);
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliUsageError(err.message);
+        throw err;
+      }
+      const ps = await createPs({
+        store: sqlite(ctx),
+        kek: keyEncryptionKey(ctx.dataDir),
+        adminToken: adminToken(ctx.dataDir),
+        op: operatorKey(ctx.dataDir),
+        provisioning,
+        dcs: { baseUrl: peer(ctx, 'ps', 'dcs') },
+        udm: {
+          baseUrl: peer(ctx, 'ps', 'udm'),
+          transportKey: sharedKey(ctx.dataDir, UDM_TRANSPORT_KEY),
+        },
+        logger: ctx.quiet ? false : { level: 'info' },
+      });
+      const address = await ps.app.listen({ host: '127.0.0.1', port: ctx.port });
+      return { url: address, close: () => ps.close() };
     },
   },
 };
@@ -54,7 +120,12 @@ export interface Network {
 export async function startNetwork(
   dataDir: string,
   names: string[],
-  options: { portBase: number; quiet: boolean; synchronous: 'FULL' | 'NORMAL' },
+  options: {
+    portBase: number;
+    quiet: boolean;
+    synchronous: 'FULL' | 'NORMAL';
+    peers?: Endpoints;
+  },
 ): Promise<Network> {
   const running: [string, RunningFunction][] = [];
   const endpoints: Endpoints = {};
@@ -71,6 +142,7 @@ export async function startNetwork(
         quiet: options.quiet,
         synchronous: options.synchronous,
         endpoints,
+        peers: options.peers ?? {},
       });
       running.push([name, r]);
       endpoints[name] = r.url;

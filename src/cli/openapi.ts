@@ -1,40 +1,54 @@
 // `npn-onboard openapi [--out DIR]`: writes the OpenAPI document of every interface, as the
 // running functions serve them, to DIR (default ./openapi). The documents come from the routes'
 // JSON schemas, so this is how openapi/ is kept current.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createDcs, DCS_INTERFACES } from '../nf/dcs/dcs.js';
-import { openApiDocument, type InterfaceInfo } from '../sbi/openapi.js';
-import { generateJwkPair } from '../lib/key-pairs.js';
+import { DCS_INTERFACES } from '../nf/dcs/dcs.js';
+import { PS_INTERFACES } from '../nf/ps/ps.js';
+import { UDM_INTERFACES } from '../nf/udm/udm.js';
+import type { InterfaceInfo } from '../sbi/openapi.js';
+import { initDataDir } from './init.js';
+import { startNetwork } from './network.js';
+
+/** Each function's interfaces. */
+const INTERFACES: Record<string, InterfaceInfo[]> = {
+  dcs: DCS_INTERFACES,
+  udm: UDM_INTERFACES,
+  ps: PS_INTERFACES,
+};
 
 /** The file name of an interface's document: its prefix, e.g. /endorsements/v1 -> endorsements-v1.json */
 export function documentFileName(info: InterfaceInfo): string {
   return `${info.prefix.replace(/^\//, '').replace(/\//g, '-')}.json`;
 }
 
-/** Every interface's document, keyed by file name. */
+/**
+ * Every interface's document, keyed by file name: fetched from a network started in a scratch
+ * directory, so the files are exactly what the running functions serve.
+ */
 export async function allDocuments(): Promise<Record<string, Record<string, unknown>>> {
   const scratch = mkdtempSync(join(tmpdir(), 'npn-openapi-'));
   try {
-    const dcs = await createDcs({
-      store: { kind: 'sqlite', dataDir: scratch },
-      kek: new Uint8Array(randomBytes(32)),
-      adminToken: randomBytes(24).toString('base64url'),
-      earSigningKey: {
-        privateJwk: generateJwkPair('P-256').privateJwk,
-        kid: 'openapi',
-      },
-      logger: false,
+    initDataDir(scratch);
+    const network = await startNetwork(scratch, Object.keys(INTERFACES), {
+      portBase: 0,
+      quiet: true,
+      synchronous: 'NORMAL',
     });
-    await dcs.app.ready();
-    const docs = Object.fromEntries(
-      DCS_INTERFACES.map((info) => [documentFileName(info), openApiDocument(dcs.app, info)]),
-    );
-    await dcs.close();
-    return docs;
+    try {
+      const docs: Record<string, Record<string, unknown>> = {};
+      for (const [fn, infos] of Object.entries(INTERFACES)) {
+        for (const info of infos) {
+          const r = await fetch(`${network.endpoints[fn]!}${info.prefix}/openapi.json`);
+          docs[documentFileName(info)] = (await r.json()) as Record<string, unknown>;
+        }
+      }
+      return docs;
+    } finally {
+      await network.close();
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

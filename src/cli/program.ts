@@ -2,6 +2,9 @@
 // one-line message on stderr and exit code 2; no stack traces (NPN_ONBOARD_DEBUG=1 shows them).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './demo/demo.js';
+import { registerDevices } from './devices.js';
+import { registerInit } from './init.js';
 import { registerOpenApiCommand } from './openapi.js';
 import { registerServe } from './serve.js';
 import { registerAuthCheck } from './tools/auth-check.js';
@@ -28,8 +31,11 @@ export function buildProgram(): Command {
     .description('zero-touch onboarding of devices into private 5G networks (SNPN)')
     .version(version())
     .showSuggestionAfterError(true);
+  registerInit(program);
   registerServe(program);
+  registerDemo(program);
   registerOpenApiCommand(program);
+  registerDevices(program);
   const tools = program
     .command('tools')
     .description('the 3GPP authentication toolbox: one JSON object per command, lower-case hex');

@@ -15,6 +15,22 @@ interface ServeOptions {
   portBase?: string;
   json?: boolean;
   workers?: string;
+  peer?: string[];
+}
+
+/** --peer NAME=URL, repeatable: the functions that run elsewhere. */
+function parsePeers(values: string[] = []): Endpoints {
+  const peers: Endpoints = {};
+  for (const value of values) {
+    const m = /^([a-z]+)=(https?:\/\/[^\s]+)$/.exec(value);
+    if (!m || !FUNCTIONS[m[1]!]) {
+      throw new CliUsageError(
+        `--peer expects NAME=URL with NAME one of ${Object.keys(FUNCTIONS).join(', ')}, e.g. dcs=http://127.0.0.1:7701`,
+      );
+    }
+    peers[m[1]!] = m[2]!.replace(/\/+$/, '');
+  }
+  return peers;
 }
 
 /** Announces the endpoints: the ready line on stdout with --json, else a line on stderr. */
@@ -97,10 +113,15 @@ export function registerServe(program: Command): void {
     )
     .option('--json', 'print one JSON line with the endpoints once every function listens')
     .option('--workers <n>', 'processes that run the functions and share their ports', '1')
+    .option(
+      '--peer <name=url...>',
+      'where a function this process does not run listens (e.g. dcs=http://10.0.0.2:7701)',
+    )
     .action(async (names: string[], o: ServeOptions) => {
       const dataDir = prepareDataDir(textOption('--data', o.data, 'a data directory'));
       const portBase = intOption('--port-base', o.portBase, 0, 65000);
       const workers = intOption('--workers', o.workers, 1, 64);
+      const peers = parsePeers(o.peer);
       const synchronous = textOption('--sqlite-synchronous', o.sqliteSynchronous, 'FULL or NORMAL');
       if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
         throw new CliUsageError('--sqlite-synchronous expects FULL or NORMAL');
@@ -121,6 +142,7 @@ export function registerServe(program: Command): void {
         portBase,
         quiet: o.json === true,
         synchronous,
+        peers,
       });
       const { endpoints } = network;
       if (cluster.isWorker) process.send!({ endpoints });

@@ -1,0 +1,129 @@
+// bench/onboarding: Steps 1-2 onboardings per second, with p50/p99, against the whole network
+// (PS, DCS, UDM) running in ONE `serve` process with its durable SQLite stores; this process
+// plays the UEs. Prints one JSON object.
+// Run: `npm run build && node dist/bench/onboarding.js [--ues 2000] [--concurrency 64]
+// [--form cwt|jwt] [--sqlite-full]`.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { adminToken } from '../src/cli/data-dir.js';
+import { percentile } from '../src/cli/demo/report.js';
+import { makeDevices, registerDeviceBatch } from '../src/cli/devices.js';
+import { initDataDir } from '../src/cli/init.js';
+import { OnboardingClient } from '../src/nf/ps/client.js';
+import { FileCredentialStore } from '../src/ue/credential-store.js';
+import { onboard, OnboardingError } from '../src/ue/onboarding.js';
+import { openSoftwareKeyStore } from '../src/ue/software-key-store.js';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+const UES = Number(arg('--ues', '2000'));
+const CONCURRENCY = Number(arg('--concurrency', '64'));
+const FORM = arg('--form', 'cwt') === 'jwt' ? 'jwt' : 'cwt';
+// NORMAL: every commit survives a crash of the process (WAL), not a power cut; FULL: both.
+const SYNCHRONOUS = process.argv.includes('--sqlite-full') ? 'FULL' : 'NORMAL';
+const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
+
+const root = mkdtempSync(join(tmpdir(), 'npn-bench-onboarding-'));
+const dataDir = join(root, 'data');
+initDataDir(dataDir);
+const server = spawn(
+  process.execPath,
+  [
+    BIN,
+    'serve',
+    '--data',
+    dataDir,
+    '--port-base',
+    '0',
+    '--json',
+    '--sqlite-synchronous',
+    SYNCHRONOUS,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const watchdog = setTimeout(() => {
+  process.stderr.write('bench/onboarding: did not finish in time; stopping\n');
+  server.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+  process.exit(1);
+}, 600_000);
+watchdog.unref();
+
+try {
+  const endpoints = await new Promise<Record<string, string>>((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n'))
+        resolve(
+          (JSON.parse(out.split('\n')[0]!) as { endpoints: Record<string, string> }).endpoints,
+        );
+    });
+    server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  });
+  const batch = join(root, 'devices');
+  const { manifest } = makeDevices({ count: UES, deviceClass: 'bench-meter', out: batch });
+  await registerDeviceBatch({
+    dir: batch,
+    dcsUrl: endpoints.dcs!,
+    adminToken: adminToken(dataDir),
+  });
+  // Opened beforehand: reading key files is the device's business, not the network's.
+  const devices = manifest.devices.map((d) => ({
+    keyStore: openSoftwareKeyStore(join(batch, d.dir)),
+    credentialStore: new FileCredentialStore(join(batch, d.dir)),
+  }));
+
+  const client = new OnboardingClient({ baseUrl: endpoints.ps! });
+  const latencies: number[] = [];
+  const failures: Record<string, number> = {};
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, UES) }, async () => {
+      while (next < devices.length) {
+        const d = devices[next++]!;
+        const t0 = performance.now();
+        try {
+          await onboard(client, d.keyStore, d.keyStore.identity, {
+            form: FORM,
+            credentialStore: d.credentialStore,
+          });
+          latencies.push(performance.now() - t0);
+        } catch (err) {
+          const cause = err instanceof OnboardingError ? err.problemCause : String(err);
+          failures[cause] = (failures[cause] ?? 0) + 1;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'onboarding',
+      steps: '1-2 (challenge, Evidence, appraisal, credentials to the UDM, JWE to the UE, ack)',
+      node: process.version,
+      store: `sqlite (WAL, synchronous ${SYNCHRONOUS}), all functions in one process`,
+      form: FORM,
+      ues: UES,
+      concurrency: CONCURRENCY,
+      onboarded: latencies.length,
+      failed: Object.values(failures).reduce((a, b) => a + b, 0),
+      failures,
+      onboardings_per_s: Math.round(latencies.length / seconds),
+      goal_onboardings_per_s: 500,
+      p50_ms: Math.round(percentile(latencies, 50) * 10) / 10,
+      p99_ms: Math.round(percentile(latencies, 99) * 10) / 10,
+    })}\n`,
+  );
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.on('exit', r));
+  rmSync(root, { recursive: true, force: true });
+}

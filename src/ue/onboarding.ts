@@ -1,0 +1,253 @@
+// The device's side of onboarding (DESIGN.md, the flow): challenge, Evidence, submit, wait for the
+// PS, open the credentials JWE with the cnf key only this Evidence attested, check and store the
+// bundle, acknowledge. Each step is timed for the demo's ladder diagram.
+import { randomUUID } from 'node:crypto';
+import { compactDecrypt, importJWK, type JWK } from 'jose';
+import {
+  parseCredentialBundle,
+  type CredentialBundle,
+} from '../lib/onboarding/credential-bundle.js';
+import type { OnboardingClient, OnboardingSession } from '../nf/ps/client.js';
+import { SbiClientError } from '../sbi/client.js';
+import type { CredentialStore } from './credential-store.js';
+import { buildEvidence, type EvidenceForm, type EvidenceIdentity } from './evidence.js';
+import type { KeyStore } from './key-store.js';
+
+/** The JWE algorithms of DESIGN.md; anything else is refused. */
+export const BUNDLE_JWE_ALG = 'ECDH-ES+A256KW';
+export const BUNDLE_JWE_ENC = 'A256GCM';
+const MAX_JWE_CHARS = 64 * 1024;
+
+/** The causes the device itself gives (the PS's own causes pass through as they are). */
+export type DeviceCause =
+  | 'CREDENTIALS_UNREADABLE'
+  | 'CREDENTIALS_INVALID'
+  | 'ONBOARDING_TIMEOUT'
+  | 'PS_UNREACHABLE'
+  | 'UNEXPECTED_STATUS';
+
+/** An onboarding that did not end with credentials, with the cause to act on. */
+export class OnboardingError extends Error {
+  override readonly name = 'OnboardingError';
+  constructor(
+    /** the PS's cause (NONCE_EXPIRED, POLICY_REJECTED, ...) or a DeviceCause */
+    readonly problemCause: string,
+    message: string,
+    /** the HTTP status when the PS refused a request; undefined otherwise */
+    readonly status?: number,
+    /** the session, once there is one */
+    readonly sessionId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** How long each step took, in ms (the demo's ladder). */
+export interface OnboardingTimings {
+  /** POST /challenges */
+  challenge: number;
+  /** building and signing the Evidence */
+  evidence: number;
+  /** POST /sessions */
+  submitted: number;
+  /** polling until the session was ready */
+  ready: number;
+  /** opening the JWE and checking the bundle (and storing it) */
+  decrypted: number;
+  /** POST /sessions/{id}/ack */
+  acked: number;
+  total: number;
+}
+
+export interface OnboardOptions {
+  form: EvidenceForm;
+  credentialStore: CredentialStore;
+  /** the whole onboarding; default 30 s */
+  timeoutMs?: number;
+}
+
+export interface OnboardingResult {
+  sessionId: string;
+  bundle: CredentialBundle;
+  timings: OnboardingTimings;
+}
+
+const POLL_START_MS = 20;
+const POLL_FACTOR = 1.5;
+const POLL_CAP_MS = 500;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export async function onboard(
+  client: OnboardingClient,
+  keyStore: KeyStore,
+  identity: EvidenceIdentity,
+  options: OnboardOptions,
+): Promise<OnboardingResult> {
+  const started = performance.now();
+  const deadline = started + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  let mark = started;
+  const lap = (): number => {
+    const now = performance.now();
+    const ms = Math.round((now - mark) * 100) / 100;
+    mark = now;
+    return ms;
+  };
+
+  const challenge = await fromPs('challenge', () => client.createChallenge());
+  const tChallenge = lap();
+  const evidence = await buildEvidence(keyStore, identity, challenge.nonce, options.form);
+  const tEvidence = lap();
+  const submitted = await fromPs('submit', () =>
+    client.submitEvidence(evidence.contentType, evidence.body, randomUUID()),
+  );
+  const sessionId = submitted.id;
+  const tSubmitted = lap();
+
+  const session = await waitUntilReady(client, sessionId, deadline);
+  const tReady = lap();
+  const bundle = await openCredentials(session.credentials!, evidence.cnfPrivateJwk, sessionId);
+  // Stored before the ack: once acknowledged, the PS will not deliver them again.
+  options.credentialStore.save(bundle, { sessionId });
+  const tDecrypted = lap();
+  await fromPs('ack', () => client.ack(sessionId, bundle.ackToken), sessionId);
+  const tAcked = lap();
+
+  return {
+    sessionId,
+    bundle,
+    timings: {
+      challenge: tChallenge,
+      evidence: tEvidence,
+      submitted: tSubmitted,
+      ready: tReady,
+      decrypted: tDecrypted,
+      acked: tAcked,
+      total: Math.round((performance.now() - started) * 100) / 100,
+    },
+  };
+}
+
+async function waitUntilReady(
+  client: OnboardingClient,
+  sessionId: string,
+  deadline: number,
+): Promise<OnboardingSession & { credentials: string }> {
+  let delay = POLL_START_MS;
+  for (;;) {
+    const session = await fromPs('poll', () => client.getSession(sessionId), sessionId);
+    if (session.status === 'ready' && session.credentials !== undefined) {
+      return session as OnboardingSession & { credentials: string };
+    }
+    if (session.status === 'failed') {
+      const cause = session.failure?.cause ?? 'UNKNOWN';
+      const detail = session.failure?.detail ?? '';
+      throw new OnboardingError(
+        cause,
+        `the onboarding failed (${cause})${detail ? `: ${detail}` : ''}`,
+        undefined,
+        sessionId,
+      );
+    }
+    if (session.status === 'delivered') {
+      throw new OnboardingError(
+        'UNEXPECTED_STATUS',
+        'the session is already delivered: its credentials went to an earlier request',
+        undefined,
+        sessionId,
+      );
+    }
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      throw new OnboardingError(
+        'ONBOARDING_TIMEOUT',
+        `the session was still ${session.status} when the onboarding timed out`,
+        undefined,
+        sessionId,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+    delay = Math.min(delay * POLL_FACTOR, POLL_CAP_MS);
+  }
+}
+
+/**
+ * Opens the credentials JWE with the cnf private key and checks the bundle strictly. Throws
+ * OnboardingError CREDENTIALS_UNREADABLE (wrong algorithms, wrong key, tampered) or
+ * CREDENTIALS_INVALID (the bundle is not a valid one); never with a secret in the message.
+ */
+export async function openCredentials(
+  jwe: string,
+  cnfPrivateJwk: JWK,
+  sessionId?: string,
+): Promise<CredentialBundle> {
+  const unreadable = (why: string, cause?: unknown) =>
+    new OnboardingError(
+      'CREDENTIALS_UNREADABLE',
+      `the credentials cannot be opened: ${why}`,
+      undefined,
+      sessionId,
+      cause !== undefined ? { cause } : undefined,
+    );
+  if (typeof jwe !== 'string' || jwe.length > MAX_JWE_CHARS) {
+    throw unreadable(`expected a compact JWE of at most ${MAX_JWE_CHARS} characters`);
+  }
+  let plaintext: Uint8Array;
+  try {
+    const key = await importJWK(cnfPrivateJwk, BUNDLE_JWE_ALG);
+    const result = await compactDecrypt(jwe, key, {
+      keyManagementAlgorithms: [BUNDLE_JWE_ALG],
+      contentEncryptionAlgorithms: [BUNDLE_JWE_ENC],
+    });
+    const { alg, enc } = result.protectedHeader;
+    if (alg !== BUNDLE_JWE_ALG || enc !== BUNDLE_JWE_ENC) {
+      throw unreadable(`expected alg ${BUNDLE_JWE_ALG} and enc ${BUNDLE_JWE_ENC}`);
+    }
+    plaintext = result.plaintext;
+  } catch (err) {
+    if (err instanceof OnboardingError) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') {
+      throw unreadable(`expected alg ${BUNDLE_JWE_ALG} and enc ${BUNDLE_JWE_ENC}`, err);
+    }
+    throw unreadable('not a JWE this device can decrypt (wrong key or tampered)', err);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext));
+  } catch {
+    throw new OnboardingError(
+      'CREDENTIALS_INVALID',
+      'the credential bundle is not JSON',
+      undefined,
+      sessionId,
+    );
+  }
+  const parsed = parseCredentialBundle(json);
+  if (!parsed.ok) {
+    throw new OnboardingError(
+      'CREDENTIALS_INVALID',
+      `the credential bundle is invalid: ${parsed.detail}`,
+      undefined,
+      sessionId,
+    );
+  }
+  return parsed.bundle;
+}
+
+/** Runs one call to the PS; a refusal becomes an OnboardingError with the PS's cause. */
+async function fromPs<T>(step: string, call: () => Promise<T>, sessionId?: string): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof SbiClientError)) throw err;
+    const cause = err.problemCause ?? (err.status === 0 ? 'PS_UNREACHABLE' : `HTTP_${err.status}`);
+    throw new OnboardingError(
+      cause,
+      `${step}: ${err.message}`,
+      err.status === 0 ? undefined : err.status,
+      sessionId,
+      { cause: err },
+    );
+  }
+}
