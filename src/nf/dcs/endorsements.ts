@@ -4,14 +4,14 @@
 // returned, only its kind and thumbprint.
 import { createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { fromHex, toBase64url } from '../../lib/bytes.js';
-import { ueidExpectation } from '../../lib/rats/eat-claims.js';
+import { toBase64url } from '../../lib/bytes.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
 import { auditTimestamp } from '../../store/audit-clock.js';
 import { batchInserter } from '../../store/batch-insert.js';
 import { GroupCommit } from '../../store/group-commit.js';
 import type { AppraisalsTable, DcsStore, DevicesTable } from './store.js';
+import { checkUeidHex } from '../../sbi/ueid-param.js';
 
 export interface DeviceInput {
   akm: JWK;
@@ -75,21 +75,6 @@ export interface DeviceList {
 
 const MAX_BATCH = 10_000;
 const aadFor = (ueid: string) => `dcs.devices.akm:${ueid}`;
-
-/** Checks a UEID path parameter (lower-case hex of the whole UEID) and returns it. */
-export function checkUeidHex(ueid: string): string {
-  const expectation = /^(?:[0-9a-f]{2})+$/.test(ueid)
-    ? ueidExpectation(fromHex(ueid))
-    : 'lower-case hex';
-  if (expectation) {
-    throw problem(
-      400,
-      'UEID_INVALID',
-      `the UEID must be ${expectation} (lower-case hex of the whole UEID)`,
-    );
-  }
-  return ueid;
-}
 
 /** Why an AKM JWK is unacceptable, or undefined. Keys are imported, so bad points are refused. */
 export function akmProblem(akm: unknown): string | undefined {

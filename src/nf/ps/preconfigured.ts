@@ -3,10 +3,10 @@
 // KEK at rest and never returned; each set is used by one onboarding.
 import { isNaiRealm, isNaiUsername } from '../../lib/aka/supi.js';
 import { fromHex } from '../../lib/bytes.js';
-import { ueidExpectation } from '../../lib/rats/eat-claims.js';
 import { seal } from '../../lib/seal.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
 import { writeTransaction, type PreconfiguredTable, type PsStore } from './store.js';
+import { checkUeidHex } from '../../sbi/ueid-param.js';
 
 export interface PreconfiguredInput {
   supi: string;
@@ -35,21 +35,6 @@ const MAX_BATCH = 10_000;
 
 export function preconfiguredAad(ueid: string, what: 'k' | 'opc'): string {
   return `ps.preconfigured.${what}:${ueid}`;
-}
-
-/** Checks a UEID path parameter (lower-case hex of the whole UEID). */
-export function checkUeidHex(ueid: string): string {
-  const expectation = /^(?:[0-9a-f]{2})+$/.test(ueid)
-    ? ueidExpectation(fromHex(ueid))
-    : 'lower-case hex';
-  if (expectation) {
-    throw problem(
-      400,
-      'UEID_INVALID',
-      `the UEID must be ${expectation} (lower-case hex of the whole UEID)`,
-    );
-  }
-  return ueid;
 }
 
 /** Why a SUPI string is not acceptable, or undefined. */

@@ -3,11 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { requireBearer } from '../../sbi/bearer-auth.js';
 import type { OnboardingService } from './onboarding.js';
-import {
-  checkUeidHex,
-  type PreconfiguredCredentials,
-  type PreconfiguredInput,
-} from './preconfigured.js';
+import { checkUeidHex } from '../../sbi/ueid-param.js';
+import type { PreconfiguredCredentials, PreconfiguredInput } from './preconfigured.js';
 import type { Provisioning } from './provisioning.js';
 import {
   deviceSessions,

@@ -3,7 +3,7 @@
 // under the KEK and bound to their row; every bad input a 400 ProblemDetails with a cause; the
 // bearer token required. Sealed values are made and opened here with node:crypto alone.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
@@ -141,6 +141,23 @@ describe.each(storeBackends(dataDir, prefix))('UDM credential provisioning on %s
       ).toThrow();
     }
     expect(row!.sqn).toBe('000000000020');
+    if (store.kind === 'sqlite') {
+      // The database file itself (and its write-ahead log, where a fresh row lives until a
+      // checkpoint) holds neither K nor OPc in clear, in bytes, hex or base64url.
+      const files = ['udm.sqlite', 'udm.sqlite-wal']
+        .map((f) => join(store.dataDir, f))
+        .filter((f) => existsSync(f));
+      expect(files.length).toBeGreaterThan(0);
+      const raw = Buffer.concat(files.map((f) => readFileSync(f)));
+      expect(raw.includes(Buffer.from(supi))).toBe(true);
+      for (const plain of [v.k, v.opc]) {
+        expect(raw.includes(plain)).toBe(false);
+        const hex = plain.toString('hex');
+        for (const text of [hex, hex.toUpperCase(), plain.toString('base64url')]) {
+          expect(raw.includes(Buffer.from(text))).toBe(false);
+        }
+      }
+    }
     // What issue 5's authentication reads: the same K and OPc.
     const creds = await t.udm.subscriptions.credentials(supi);
     expect(Buffer.from(creds!.k)).toEqual(v.k);
