@@ -2,11 +2,12 @@
 // whose appraisals carry an AR4SI trustworthiness vector (draft-ietf-rats-ar4si). One submod per
 // appraised UE, which also carries the UEID and the attested cnf key the PS encrypts to.
 import { createPrivateKey, sign as cryptoSign, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { compactVerify, importJWK, type JWK } from 'jose';
+import { compactVerify, type JWK } from 'jose';
 import { ueidExpectation } from './eat-claims.js';
 import { fromBase64url, toBase64url } from '../bytes.js';
 import { isPlainObject, readCompactJws } from './eat-jwt.js';
 import { fail, ok, RatsError, type Result } from './errors.js';
+import { importPublicJwk } from './public-key-cache.js';
 
 /** eat_profile of an EAR (draft-ietf-rats-ear, EAR claims). */
 export const EAR_PROFILE = 'tag:github.com,2023:veraison/ear';
@@ -216,7 +217,8 @@ export async function verifyEar(jws: string, jwks: { keys: JWK[] }): Promise<Res
     if (!usable) return fail('EAR_INVALID', 'verification key: expected an EC P-256 ES256 key');
     let verified = false;
     try {
-      const pub = await importJWK({ kty: 'EC', crv: 'P-256', x: k.x!, y: k.y! }, 'ES256');
+      // The verifier's key is the same for every EAR: imported once (public-key-cache.ts).
+      const pub = importPublicJwk({ kty: 'EC', crv: 'P-256', x: k.x!, y: k.y! });
       await compactVerify(jws, pub, { algorithms: ['ES256'] });
       verified = true;
     } catch {
