@@ -2,7 +2,7 @@
 // (PS, DCS, UDM) running in ONE `serve` process with its durable SQLite stores; this process
 // plays the UEs. Prints one JSON object.
 // Run: `npm run build && node dist/bench/onboarding.js [--ues 2000] [--concurrency 64]
-// [--form cwt|jwt] [--sqlite-full]`.
+// [--form cwt|jwt] [--sqlite-full] [--workers N]`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,14 +26,19 @@ const CONCURRENCY = Number(arg('--concurrency', '64'));
 const FORM = arg('--form', 'cwt') === 'jwt' ? 'jwt' : 'cwt';
 // NORMAL: every commit survives a crash of the process (WAL), not a power cut; FULL: both.
 const SYNCHRONOUS = process.argv.includes('--sqlite-full') ? 'FULL' : 'NORMAL';
+// 1: every function in one process (the issue's first goal); N: `serve --workers N`.
+const WORKERS = arg('--workers', '1');
 const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
 
 const root = mkdtempSync(join(tmpdir(), 'npn-bench-onboarding-'));
 const dataDir = join(root, 'data');
 initDataDir(dataDir);
+// BENCH_SERVER_NODE_ARGS passes node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=DIR".
+const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const server = spawn(
   process.execPath,
   [
+    ...nodeArgs,
     BIN,
     'serve',
     '--data',
@@ -43,6 +48,8 @@ const server = spawn(
     '--json',
     '--sqlite-synchronous',
     SYNCHRONOUS,
+    '--workers',
+    WORKERS,
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
@@ -109,7 +116,8 @@ try {
       bench: 'onboarding',
       steps: '1-2 (challenge, Evidence, appraisal, credentials to the UDM, JWE to the UE, ack)',
       node: process.version,
-      store: `sqlite (WAL, synchronous ${SYNCHRONOUS}), all functions in one process`,
+      store: `sqlite (WAL, synchronous ${SYNCHRONOUS})`,
+      server: WORKERS === '1' ? 'all functions in one process' : `serve --workers ${WORKERS}`,
       form: FORM,
       ues: UES,
       concurrency: CONCURRENCY,
