@@ -3,7 +3,7 @@
 import { toBase64url } from '../../lib/bytes.js';
 import type { JWK } from 'jose';
 import { SbiClient } from '../../sbi/client.js';
-import type { DeviceInput, ReferenceValues } from './endorsements.js';
+import type { DeviceInput, DeviceRecord, ReferenceValues } from './endorsements.js';
 import { ENDORSEMENTS_PREFIX } from './routes-endorsements.js';
 import { VERIFICATION_PREFIX } from './routes-verification.js';
 
@@ -58,6 +58,16 @@ export class DcsClient {
       { json: device, expect: [200, 201] },
     );
     return status === 201 ? 'created' : 'replaced';
+  }
+
+  /** A device's endorsement (a secret AKM only by kind and thumbprint), or undefined if unknown. */
+  async getDevice(ueidHex: string): Promise<DeviceRecord | undefined> {
+    const { status, body } = await this.#sbi.request<DeviceRecord>(
+      'GET',
+      `${ENDORSEMENTS_PREFIX}/devices/${encodeURIComponent(ueidHex)}`,
+      { expect: [200, 404] },
+    );
+    return status === 404 ? undefined : body;
   }
 
   /** A manufacturing batch, all or nothing (the DCS answers 400 with a report per line). */

@@ -10,7 +10,6 @@
 import type { FastifyInstance } from 'fastify';
 import { DcsClient } from '../dcs/client.js';
 import { UdmClient } from '../udm/client.js';
-import { SbiClient, SbiClientError } from '../../sbi/client.js';
 import { registerOpenApi, serveOpenApi, type InterfaceInfo } from '../../sbi/openapi.js';
 import { createSbiServer } from '../../sbi/server.js';
 import type { StoreConfig } from '../../store/store-config.js';
@@ -113,11 +112,7 @@ export async function createPs(config: PsConfig): Promise<Ps> {
   });
 
   const challenges = new ChallengeStore(store, settings.onboarding.nonceLifetimeMs, clock);
-  const appraiser = new Appraiser(
-    dcs,
-    endorsementLookup(config.dcs.baseUrl, dcsToken),
-    settings.policy,
-  );
+  const appraiser = new Appraiser(dcs, endorsementLookup(dcs), settings.policy);
   const outbox = new Outbox(store, settings.retry, leaseMs, clock);
   const issuer = new CredentialIssuer(config.op, config.kek, settings.credentials);
   const provisioning = new Provisioning(
@@ -183,24 +178,14 @@ export async function createPs(config: PsConfig): Promise<Ps> {
 
 /**
  * The DCS's endorsement of a UEID (device class, revocation), read through its endorsement API
- * with the bearer token. Asked only when a policy rule matches on the device class, or to tell a
+ * with the admin token, through the DCS's client. Asked only when a policy rule matches on the device class, or to tell a
  * revoked device from one whose identity claims differ from its endorsement.
  */
-function endorsementLookup(baseUrl: string, adminToken: string): DeviceDirectory {
-  const sbi = new SbiClient({ baseUrl, bearerToken: adminToken });
+function endorsementLookup(dcs: DcsClient): DeviceDirectory {
   return {
     async deviceOf(ueid) {
-      try {
-        const { body } = await sbi.request<{ deviceClass: string; revoked: boolean }>(
-          'GET',
-          `/endorsements/v1/devices/${encodeURIComponent(ueid)}`,
-          { expect: [200] },
-        );
-        return { deviceClass: body.deviceClass, revoked: body.revoked };
-      } catch (err) {
-        if (err instanceof SbiClientError && err.status === 404) return undefined;
-        throw err;
-      }
+      const device = await dcs.getDevice(ueid);
+      return device && { deviceClass: device.deviceClass, revoked: device.revoked };
     },
   };
 }

@@ -61,6 +61,7 @@ test('endorse a class and devices, appraise, verify the EAR with the published k
     dbgstat: [3],
   });
   expect(await admin.getClass('no-such-class')).toBeUndefined();
+  expect(await admin.getDevice('01' + '00'.repeat(16))).toBeUndefined();
   const one = device();
   const two = device();
   expect(
@@ -81,6 +82,11 @@ test('endorse a class and devices, appraise, verify the EAR with the published k
   expect(verified.ok && verified.value.submods.ue?.status).toBe('affirming');
 
   await admin.revokeDevice(toHex(two.ueid));
+  expect(await admin.getDevice(toHex(two.ueid))).toMatchObject({
+    ueid: toHex(two.ueid),
+    deviceClass: 'cam-v2',
+    revoked: true,
+  });
   const again = await verifier.appraise(evidenceOf(two, nonce), nonce);
   const after = await verifyEar(again, await verifier.keys());
   expect(after.ok && after.value.submods.ue?.status).toBe('contraindicated');
