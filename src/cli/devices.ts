@@ -266,6 +266,17 @@ function checkedUrl(url: string): string {
   throw new CliUsageError('--dcs expects the DCS base URL, e.g. http://127.0.0.1:7702');
 }
 
+/** Where `serve` puts the DCS with its default --port-base 7700. */
+export const DEFAULT_DCS_URL = 'http://127.0.0.1:7701';
+
+function tokenFromDataDir(dir: string): string {
+  try {
+    return readFileSync(join(dir, 'admin-token'), 'utf8').trim();
+  } catch {
+    throw new CliUsageError(`no admin-token in ${dir}: pass the data directory serve runs on`);
+  }
+}
+
 /** The DCS's refusals as one line the operator can act on; never the token. */
 async function dcsCall<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -352,17 +363,24 @@ export function registerDevices(program: Command): void {
       "endorse a made batch at the DCS (one bulk import) and set its class's reference values",
     )
     .argument('<dir>', 'the batch directory (from devices make --out)')
-    .option('--dcs <url>', 'the DCS base URL')
+    .option(
+      '--dcs <url>',
+      'the DCS base URL (default: serve on its default ports)',
+      DEFAULT_DCS_URL,
+    )
     .option('--token <token>', 'the DCS admin token (default: env NPN_ONBOARD_ADMIN_TOKEN)')
+    .option('--data <dir>', "read the admin token from the network's data directory")
     .action(async (dir: string, opts: Record<string, unknown>) => {
       const dcsUrl = textOption('--dcs', opts.dcs, 'the DCS base URL');
       const token =
         opts.token !== undefined
           ? textOption('--token', opts.token, 'the DCS admin token')
-          : process.env.NPN_ONBOARD_ADMIN_TOKEN;
+          : opts.data !== undefined
+            ? tokenFromDataDir(textOption('--data', opts.data, 'a data directory'))
+            : process.env.NPN_ONBOARD_ADMIN_TOKEN;
       if (token === undefined || token.length === 0) {
         throw new CliUsageError(
-          'the DCS admin token is required: pass --token or set NPN_ONBOARD_ADMIN_TOKEN',
+          'the DCS admin token is required: pass --token or --data DIR, or set NPN_ONBOARD_ADMIN_TOKEN',
         );
       }
       const result = await registerDeviceBatch({ dir, dcsUrl, adminToken: token });

@@ -1,7 +1,15 @@
 // `devices make` and `devices register` against a real DCS: a made device's Evidence appraises as
 // affirming with the reference values register put, for both AKM kinds; usage errors name the fix.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -228,13 +236,20 @@ describe('errors', () => {
 
   test('register: token missing, token wrong, no manifest, no DCS URL; never echoes the token', async () => {
     const out = freshDir();
+    const freshBatch = () => {
+      const dir = freshDir();
+      makeDevices({ count: 1, deviceClass: 'c', out: dir });
+      return dir;
+    };
     makeDevices({ count: 1, deviceClass: 'c', out });
     const saved = process.env.NPN_ONBOARD_ADMIN_TOKEN;
     delete process.env.NPN_ONBOARD_ADMIN_TOKEN;
     try {
       const missing = await run('devices', 'register', out, '--dcs', dcsUrl);
       expect(missing).toBeInstanceOf(CliUsageError);
-      expect((missing as Error).message).toMatch(/--token or set NPN_ONBOARD_ADMIN_TOKEN/);
+      expect((missing as Error).message).toMatch(
+        /--token or --data DIR, or set NPN_ONBOARD_ADMIN_TOKEN/,
+      );
 
       const wrong = await run(
         'devices',
@@ -258,9 +273,35 @@ describe('errors', () => {
 
       const noManifest = await run('devices', 'register', freshDir(), '--dcs', dcsUrl);
       expect((noManifest as Error).message).toMatch(/manifest\.json does not exist/);
-      const noUrl = await run('devices', 'register', out);
-      expect((noUrl as Error).message).toMatch(/--dcs is required/);
-      const badUrl = await run('devices', 'register', out, '--dcs', 'dcs.example');
+      // Without --dcs: serve's default DCS port, named in the message when nobody is there.
+      const noUrl = await run('devices', 'register', freshBatch(), '--token', TOKEN);
+      expect((noUrl as Error).message).toMatch(/127\.0\.0\.1:7701/);
+      // --data DIR: the token from the network's data directory.
+      const data = freshDir();
+      mkdirSync(data, { recursive: true });
+      writeFileSync(join(data, 'admin-token'), `${TOKEN}\n`, { mode: 0o600 });
+      delete process.env.NPN_ONBOARD_ADMIN_TOKEN;
+      const viaData = (await run(
+        'devices',
+        'register',
+        freshBatch(),
+        '--dcs',
+        dcsUrl,
+        '--data',
+        data,
+      )) as Record<string, unknown>;
+      expect(viaData).toMatchObject({ imported: 1 });
+      const noToken = await run('devices', 'register', out, '--dcs', dcsUrl, '--data', freshDir());
+      expect((noToken as Error).message).toMatch(/no admin-token in/);
+      const badUrl = await run(
+        'devices',
+        'register',
+        out,
+        '--dcs',
+        'dcs.example',
+        '--token',
+        TOKEN,
+      );
       expect((badUrl as Error).message).toMatch(/--dcs expects the DCS base URL/);
     } finally {
       if (saved === undefined) delete process.env.NPN_ONBOARD_ADMIN_TOKEN;
