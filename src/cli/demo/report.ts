@@ -1,5 +1,6 @@
 // What `demo` prints: a progress bar while the UEs onboard, the first UE's message ladder with
 // the time of each step, and the summary.
+import type { OnboardingTimings } from '../../ue/onboarding.js';
 
 /** The p-th percentile (0-100) of ascending values, nearest-rank. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -69,15 +70,8 @@ export class ProgressBar {
   }
 }
 
-/** The first UE's steps as the UE measured them, in ms. */
-export interface StepTimings {
-  challenge: number;
-  evidence: number;
-  submitted: number;
-  ready: number;
-  decrypted: number;
-  acked: number;
-}
+/** The first UE's steps as the UE measured them, in ms (the total is summed here). */
+export type StepTimings = Omit<OnboardingTimings, 'total'>;
 
 const COLUMNS = ['UE', 'PS', 'DCS', 'UDM'] as const;
 const WIDTH = 24;
