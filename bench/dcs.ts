@@ -13,6 +13,7 @@ import { toHex } from '../src/lib/bytes.js';
 import { EAT_PROFILE, INTUSE } from '../src/lib/rats/eat-claims.js';
 import { encodeEatCwt } from '../src/lib/rats/eat-cwt.js';
 import { generateJwkPair } from '../src/lib/key-pairs.js';
+import { readyLine } from '../src/cli/ready-line.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -50,15 +51,7 @@ async function startDcs(dataDir: string) {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
-  const url = (JSON.parse(line) as { endpoints: { dcs: string } }).endpoints.dcs;
+  const url = (await readyLine(child)).endpoints.dcs!;
   return { url, child };
 }
 

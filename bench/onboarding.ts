@@ -16,6 +16,7 @@ import { OnboardingClient } from '../src/nf/ps/client.js';
 import { FileCredentialStore } from '../src/ue/credential-store.js';
 import { onboard, OnboardingError } from '../src/ue/onboarding.js';
 import { openSoftwareKeyStore } from '../src/ue/software-key-store.js';
+import { readyLine } from '../src/cli/ready-line.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -62,17 +63,7 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 try {
-  const endpoints = await new Promise<Record<string, string>>((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('\n'))
-        resolve(
-          (JSON.parse(out.split('\n')[0]!) as { endpoints: Record<string, string> }).endpoints,
-        );
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
+  const { endpoints } = await readyLine(server);
   const batch = join(root, 'devices');
   const { manifest } = makeDevices({ count: UES, deviceClass: 'bench-meter', out: batch });
   await registerDeviceBatch({

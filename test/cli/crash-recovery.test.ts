@@ -14,6 +14,7 @@ import { FileCredentialStore } from '../../src/ue/credential-store.js';
 import { onboard } from '../../src/ue/onboarding.js';
 import { openSoftwareKeyStore } from '../../src/ue/software-key-store.js';
 import { runCli } from './run-cli.js';
+import { readyLine } from '../../src/cli/ready-line.js';
 
 const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'npn-crash-'));
@@ -26,19 +27,7 @@ afterAll(() => {
 function serve(data: string, portBase: number): Promise<Record<string, string>> {
   const child = spawn(BIN, ['serve', '--data', data, '--port-base', String(portBase), '--json']);
   server = child;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('\n'))
-        resolve(
-          (JSON.parse(out.split('\n')[0]!) as { endpoints: Record<string, string> }).endpoints,
-        );
-    });
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
+  return readyLine(child).then((r) => r.endpoints);
 }
 
 test('SIGKILL mid-onboarding, restart: every device onboards, the UDM holds exactly their SUPIs', async () => {

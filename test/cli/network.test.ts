@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, expect, test } from 'vitest';
 import { runCli, runJson } from './run-cli.js';
+import { readyLine } from '../../src/cli/ready-line.js';
 
 const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
 const dirs: string[] = [];
@@ -67,15 +68,7 @@ test('serve --json runs the PS, the DCS and the UDM; each serves its OpenAPI doc
   await runJson(['init', '--data', data]);
   const child = spawn(BIN, ['serve', '--data', data, '--port-base', '0', '--json']);
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) resolve(out.split('\n')[0]!);
-      });
-      child.on('exit', (code) => reject(new Error(`exited ${code} before ready`)));
-    });
-    const { endpoints } = JSON.parse(line) as { endpoints: Record<string, string> };
+    const { endpoints } = await readyLine(child);
     expect(Object.keys(endpoints).sort()).toEqual(['dcs', 'ps', 'udm']);
     for (const [fn, prefix] of [
       ['ps', '/onboarding/v1'],

@@ -1,27 +1,16 @@
 // `serve dcs` as an operator runs it: ready line, secrets in the data directory, SIGTERM stops it.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
+import { readyLine } from '../../src/cli/ready-line.js';
 
 const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-/** The first line `serve --json` prints: its ready line. */
-function readyLine(child: ChildProcessWithoutNullStreams): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code} before ready`)));
-  });
-}
-
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'npn-serve-'));
   dirs.push(d);
@@ -34,8 +23,7 @@ test('serve dcs --json: ready line, admin token 0600, API answers, SIGTERM exits
   delete env.NPN_ONBOARD_ADMIN_TOKEN;
   delete env.NPN_ONBOARD_KEK;
   const child = spawn(BIN, ['serve', 'dcs', '--data', data, '--port-base', '0', '--json'], { env });
-  const line = await readyLine(child);
-  const ready = JSON.parse(line) as { ready: boolean; endpoints: { dcs: string } };
+  const ready = await readyLine(child);
   expect(ready.ready).toBe(true);
   expect(ready.endpoints.dcs).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
@@ -86,8 +74,7 @@ test('serve dcs --workers 2: two processes share the port; a dead worker is repl
     '--workers',
     '2',
   ]);
-  const line = await readyLine(child);
-  const { endpoints } = JSON.parse(line) as { endpoints: { dcs: string } };
+  const { endpoints } = await readyLine(child);
   // bin/npn-onboard is a shell-free node script: the primary is the spawned process itself.
   const workers = childrenOf(child.pid!);
   expect(workers).toHaveLength(2);
