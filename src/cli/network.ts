@@ -54,17 +54,17 @@ type Starter = (ctx: StartContext) => Promise<RunningFunction>;
 export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
   dcs: {
     offset: 1,
-    async start({ dataDir, port, quiet, synchronous }) {
-      const privateJwk = signingKey(dataDir, DCS_EAR_SIGNING_KEY);
+    async start(ctx) {
+      const privateJwk = signingKey(ctx.dataDir, DCS_EAR_SIGNING_KEY);
       const dcs = await createDcs({
         earSigningKey: { privateJwk, kid: await earKeyId(privateJwk) },
-        store: { kind: 'sqlite', dataDir: join(dataDir, 'db'), synchronous },
-        kek: keyEncryptionKey(dataDir),
-        adminToken: adminToken(dataDir),
+        store: sqlite(ctx),
+        kek: keyEncryptionKey(ctx.dataDir),
+        adminToken: adminToken(ctx.dataDir),
         // With --json, stdout carries the ready line only; logs go to stderr at warn level.
-        logger: quiet ? false : { level: 'info' },
+        logger: ctx.quiet ? false : { level: 'info' },
       });
-      const address = await dcs.app.listen({ host: '127.0.0.1', port });
+      const address = await dcs.app.listen({ host: '127.0.0.1', port: ctx.port });
       return { url: address, close: () => dcs.close() };
     },
   },
