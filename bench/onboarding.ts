@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminToken } from '../src/cli/data-dir.js';
+import { onboardMany } from '../src/cli/demo/onboard-many.js';
 import { percentile } from '../src/cli/demo/report.js';
 import { makeDevices, registerDeviceBatch } from '../src/cli/devices.js';
 import { initDataDir } from '../src/cli/init.js';
 import { OnboardingClient } from '../src/nf/ps/client.js';
 import { FileCredentialStore } from '../src/ue/credential-store.js';
-import { onboard, OnboardingError } from '../src/ue/onboarding.js';
 import { openSoftwareKeyStore } from '../src/ue/software-key-store.js';
 import { readyLine } from '../src/cli/ready-line.js';
 
@@ -78,29 +78,11 @@ try {
   }));
 
   const client = new OnboardingClient({ baseUrl: endpoints.ps! });
-  const latencies: number[] = [];
-  const failures: Record<string, number> = {};
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, UES) }, async () => {
-      while (next < devices.length) {
-        const d = devices[next++]!;
-        const t0 = performance.now();
-        try {
-          await onboard(client, d.keyStore, d.keyStore.identity, {
-            form: FORM,
-            credentialStore: d.credentialStore,
-          });
-          latencies.push(performance.now() - t0);
-        } catch (err) {
-          const cause = err instanceof OnboardingError ? err.problemCause : String(err);
-          failures[cause] = (failures[cause] ?? 0) + 1;
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const { latencies, failures, elapsedMs } = await onboardMany(client, devices, {
+    form: FORM,
+    concurrency: CONCURRENCY,
+  });
+  const seconds = elapsedMs / 1000;
   latencies.sort((a, b) => a - b);
   process.stdout.write(
     `${JSON.stringify({

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { OnboardingClient } from '../../nf/ps/client.js';
 import { FileCredentialStore } from '../../ue/credential-store.js';
-import { onboard, OnboardingError, type OnboardingResult } from '../../ue/onboarding.js';
+import type { OnboardingResult } from '../../ue/onboarding.js';
 import { openSoftwareKeyStore } from '../../ue/software-key-store.js';
 import { intOption, textOption } from '../args.js';
 import { adminToken } from '../data-dir.js';
@@ -15,6 +15,7 @@ import { makeDevices, registerDeviceBatch } from '../devices.js';
 import { initDataDir } from '../init.js';
 import { startNetwork } from '../network.js';
 import { CliUsageError } from '../usage-error.js';
+import { onboardMany } from './onboard-many.js';
 import { ladder, ProgressBar, summarise, type DemoSummary } from './report.js';
 
 export interface DemoOptions {
@@ -68,40 +69,27 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       });
       say(`made ${options.ues} devices of class ${DEVICE_CLASS} and registered them at the DCS`);
 
+      const devices = manifest.devices.map((d) => {
+        const dir = join(batch, d.dir);
+        return {
+          keyStore: openSoftwareKeyStore(dir),
+          credentialStore: new FileCredentialStore(dir),
+        };
+      });
       const client = new OnboardingClient({ baseUrl: network.endpoints.ps! });
       const bar = new ProgressBar(options.ues);
-      const latencies: number[] = [];
-      const failures: Record<string, number> = {};
       let first: DemoResult['first'];
-      let next = 0;
-      const started = performance.now();
-      const worker = async () => {
-        while (next < manifest.devices.length) {
-          const index = next++;
-          const device = manifest.devices[index]!;
-          const dir = join(batch, device.dir);
-          const keyStore = openSoftwareKeyStore(dir);
-          const t0 = performance.now();
-          try {
-            const result = await onboard(client, keyStore, keyStore.identity, {
-              form: options.form,
-              credentialStore: new FileCredentialStore(dir),
-            });
-            latencies.push(performance.now() - t0);
-            if (index === 0) first = { ueid: device.ueid, result };
-            if (options.verbose) bar.tick(true);
-          } catch (err) {
-            const cause = err instanceof OnboardingError ? err.problemCause : 'INTERNAL_ERROR';
-            failures[cause] = (failures[cause] ?? 0) + 1;
-            if (options.verbose) bar.tick(false);
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(options.concurrency, options.ues) }, worker));
-      const elapsed = performance.now() - started;
+      const { latencies, failures, elapsedMs } = await onboardMany(client, devices, {
+        form: options.form,
+        concurrency: options.concurrency,
+        onSettled(index, result) {
+          if (index === 0 && result) first = { ueid: manifest.devices[0]!.ueid, result };
+          if (options.verbose) bar.tick(result !== undefined);
+        },
+      });
       const failed = Object.values(failures).reduce((a, b) => a + b, 0);
       return {
-        summary: summarise(options.ues, latencies, failed, elapsed),
+        summary: summarise(options.ues, latencies, failed, elapsedMs),
         ...(first !== undefined ? { first } : {}),
         failures,
       };
