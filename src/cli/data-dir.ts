@@ -42,30 +42,39 @@ export function adminToken(dir: string): string {
   return secretFile(join(dir, 'admin-token'), () => randomBytes(32).toString('base64url'));
 }
 
-/** NPN_ONBOARD_KEK (64 hex digits), else DIR/kek (generated). */
-export function keyEncryptionKey(dir: string): Uint8Array {
+/**
+ * A key of `bytes` bytes: the environment variable's hex when set, else DIR/<file> (generated).
+ * `what` names it in the error, e.g. "the key-encryption key (NPN_ONBOARD_KEK or DIR/kek)".
+ */
+function hexKey(
+  dir: string,
+  file: string,
+  envVar: string,
+  bytes: number,
+  what: string,
+): Uint8Array {
   const text =
-    process.env.NPN_ONBOARD_KEK ??
-    secretFile(join(dir, 'kek'), () => randomBytes(32).toString('hex'));
-  if (!/^[0-9a-fA-F]{64}$/.test(text)) {
-    throw new CliUsageError(
-      'the key-encryption key (NPN_ONBOARD_KEK or DIR/kek) must be 64 hex digits (32 bytes)',
-    );
+    process.env[envVar] ?? secretFile(join(dir, file), () => randomBytes(bytes).toString('hex'));
+  if (!new RegExp(`^[0-9a-fA-F]{${2 * bytes}}$`).test(text)) {
+    throw new CliUsageError(`${what} must be ${2 * bytes} hex digits (${bytes} bytes)`);
   }
   return new Uint8Array(Buffer.from(text, 'hex'));
 }
 
+/** NPN_ONBOARD_KEK (64 hex digits), else DIR/kek (generated). */
+export function keyEncryptionKey(dir: string): Uint8Array {
+  return hexKey(
+    dir,
+    'kek',
+    'NPN_ONBOARD_KEK',
+    32,
+    'the key-encryption key (NPN_ONBOARD_KEK or DIR/kek)',
+  );
+}
+
 /** The operator variant key OP (16 bytes): NPN_ONBOARD_OP (32 hex digits), else DIR/op (generated). */
 export function operatorKey(dir: string): Uint8Array {
-  const text =
-    process.env.NPN_ONBOARD_OP ??
-    secretFile(join(dir, 'op'), () => randomBytes(16).toString('hex'));
-  if (!/^[0-9a-fA-F]{32}$/.test(text)) {
-    throw new CliUsageError(
-      'the operator key OP (NPN_ONBOARD_OP or DIR/op) must be 32 hex digits (16 bytes)',
-    );
-  }
-  return new Uint8Array(Buffer.from(text, 'hex'));
+  return hexKey(dir, 'op', 'NPN_ONBOARD_OP', 16, 'the operator key OP (NPN_ONBOARD_OP or DIR/op)');
 }
 
 /** A private signing JWK in DIR/<name>.jwk (ES256, P-256), generated on first use. */
