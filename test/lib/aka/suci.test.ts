@@ -778,13 +778,39 @@ describe('properties', () => {
           routingIndicator: ri,
         });
         const mncLength = supi.type === 'imsi' ? (supi.mnc.length as 2 | 3) : undefined;
+        // suci-1-<realm>-<RI>-0-0-<username> cannot be split when the realm itself ends in
+        // -<digits> (with RI and key id 0 behind it): both readings are valid SUCIs, and the
+        // parser takes the shortest realm (pinned by the test below). Skip only that case.
+        const ambiguous =
+          n &&
+          supi.type === 'nai' &&
+          `${supi.realm}-${ri}-0-0-`.search(/-\d{1,4}-0-0-/) < supi.realm.length;
         for (const form of ['ts29503', 'nai'] as const) {
+          if (form === 'ts29503' && ambiguous) continue;
           const text = formatSuci(suci, form);
           expect(parseSuci(text, mncLength ? { mncLength } : {})).toEqual(suci);
         }
       }),
       { numRuns: 200 },
     );
+  });
+
+  test('the one ambiguous TS 29.503 form: a realm ending in -<digits>, null scheme, RI 0', () => {
+    // Found by the property above (fast-check counterexample): realm "aa.a-9", username "a".
+    const text = 'suci-1-aa.a-9-0-0-0-a';
+    expect(parseSuci(text)).toEqual({
+      supiType: 'nai',
+      realm: 'aa.a',
+      routingIndicator: '9',
+      hnKeyId: 0,
+      schemeOutput: { scheme: 'null', userId: '0-a' },
+    });
+    // The NAI form of the same SUCI is unambiguous.
+    expect(parseSuci('type1.rid0.schid0.userida@aa.a-9')).toMatchObject({
+      realm: 'aa.a-9',
+      routingIndicator: '0',
+      schemeOutput: { scheme: 'null', userId: 'a' },
+    });
   });
 
   test('a tampered scheme output fails the MAC', () => {
