@@ -1,10 +1,12 @@
 // `devices make` and `devices register`: the manufacturer's side. `make` creates a batch of
 // software devices (one directory each, identity.json 0600) and a manifest without secrets;
 // `register` endorses the batch at the DCS in one bulk import and sets the class's reference values.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { fromHex, isHex, toHex, utf8 } from '../lib/bytes.js';
+import { UEID_TYPE } from '../lib/rats/eat-claims.js';
 import { DcsClient } from '../nf/dcs/client.js';
 import type { ReferenceValues } from '../nf/dcs/endorsements.js';
 import { SbiClientError } from '../sbi/client.js';
@@ -52,6 +54,27 @@ export interface MakeDevicesOptions {
   oemid?: string;
   /** hex, 1 to 32 bytes */
   hwmodel?: string;
+  /** RAND (default): 0x01 then 16 random bytes; EUI: 0x02 then an EUI-64 (see euiUeid) */
+  ueidType?: UeidType;
+}
+
+export type UeidType = 'rand' | 'eui';
+
+/**
+ * An EUI UEID (RFC 9711 4.2.1): 0x02 then an EUI-64, the OEM's OUI followed by 5 random bytes
+ * when the oemid is a 3-byte OUI, else 8 random bytes marked locally administered (unicast).
+ */
+export function euiUeid(oemid?: string): Uint8Array {
+  const oui = oemid !== undefined && oemid.length === 6 ? fromHex(oemid) : undefined;
+  const eui = new Uint8Array(8);
+  if (oui) {
+    eui.set(oui);
+    eui.set(randomBytes(5), 3);
+  } else {
+    eui.set(randomBytes(8));
+    eui[0] = (eui[0]! | 0x02) & 0xfe;
+  }
+  return Uint8Array.from([UEID_TYPE.EUI, ...eui]);
 }
 
 export const DEFAULT_SWNAME = 'npn-device-fw';
@@ -103,9 +126,14 @@ export function makeDevices(options: MakeDevicesOptions): {
       `--out: cannot create ${out} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
+  const newUeid = () => (options.ueidType === 'eui' ? euiUeid(options.oemid) : randomUeid());
   const devices: DeviceManifest['devices'] = [];
+  const made = new Set<string>();
   for (let i = 0; i < count; i++) {
-    const ueid = toHex(randomUeid());
+    let ueid = toHex(newUeid());
+    // an EUI has 40 random bits at least: a repeat within one batch is unlikely, not impossible
+    while (made.has(ueid)) ueid = toHex(newUeid());
+    made.add(ueid);
     try {
       createSoftwareDevice(join(out, ueid), {
         akm,
@@ -308,6 +336,12 @@ function akmOption(value: unknown): AkmKind {
   throw new CliUsageError('--akm expects es256 or hmac');
 }
 
+function ueidTypeOption(value: unknown): UeidType {
+  if (value === undefined) return 'rand';
+  if (value === 'rand' || value === 'eui') return value;
+  throw new CliUsageError('--ueid-type expects rand (0x01, 16 random bytes) or eui (0x02, EUI-64)');
+}
+
 function hwmodelOption(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const bytes = utf8(textOption('--hwmodel', value, 'a model name of 1 to 32 bytes'));
@@ -331,6 +365,7 @@ export function registerDevices(program: Command): void {
     .option('--swname <name>', `software name the devices report (default ${DEFAULT_SWNAME})`)
     .option('--oemid <hex>', 'OEM id: a 3-byte IEEE OUI or 16 bytes, hex')
     .option('--hwmodel <name>', 'hardware model name (1 to 32 bytes)')
+    .option('--ueid-type <type>', 'rand (default: 0x01, 16 random bytes) or eui (0x02, EUI-64)')
     .action((opts: Record<string, unknown>) => {
       const hwmodel = hwmodelOption(opts.hwmodel);
       const oemid = opts.oemid === undefined ? undefined : textOption('--oemid', opts.oemid, 'hex');
@@ -339,6 +374,7 @@ export function registerDevices(program: Command): void {
         deviceClass: textOption('--class', opts.class, 'a device class name'),
         out: textOption('--out', opts.out, 'a directory'),
         akm: akmOption(opts.akm),
+        ueidType: ueidTypeOption(opts.ueidType),
         ...(opts.swversion !== undefined
           ? { swversion: textOption('--swversion', opts.swversion, 'a version') }
           : {}),

@@ -1,7 +1,17 @@
 // Where a device keeps the credentials it was delivered: DEVICE_DIR/credentials.json (0600),
-// replaced as a whole on re-onboarding (written to a temporary file, then renamed over it).
+// replaced as a whole on re-onboarding (written to a temporary file, flushed to disk, then renamed
+// over it: a crash leaves the old credentials or the new ones, never half a file).
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   parseCredentialBundle,
@@ -43,7 +53,13 @@ export class FileCredentialStore implements CredentialStore {
     };
     const tmp = `${this.path}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      writeFileSync(tmp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      const fd = openSync(tmp, 'wx', 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify(stored, null, 2)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, this.path);
     } catch (err) {
       rmSync(tmp, { force: true });

@@ -1,6 +1,7 @@
 // The device's attestation key material (AKM) behind one interface, whatever holds it: a software
-// file today (software-key-store.ts), a PKCS#11 token or a TPM later. The Evidence builder asks the
-// store for the key to sign with; nothing else of the device reads the private material.
+// file today (software-key-store.ts), a PKCS#11 token or a TPM later. The store signs (or MACs)
+// what the Evidence builder hands it; the private key or secret never leaves it, so a hardware
+// store can implement the same interface.
 import type { JWK } from 'jose';
 
 /** Where the AKM lives (DESIGN.md: software file, PKCS#11 token, TPM). */
@@ -14,14 +15,15 @@ export interface KeyStore {
   readonly akmKind: AkmKind;
   /** the UEID (type byte then value) that names this device and its AKM */
   ueid(): Uint8Array;
+  /** ES256: the public AKM (an EC P-256 JWK); HMAC: undefined, a secret has no public part */
+  akmPublicJwk(): JWK | undefined;
   /**
-   * What the DCS needs to appraise this device's Evidence: the public AKM JWK (ES256), or for an
-   * HMAC AKM the shared secret itself (an `oct` JWK), which only a manufacturer's tool may read.
+   * The signature or tag over `data`, made inside the store: ES256 (ECDSA P-256 over SHA-256,
+   * the 64-byte r || s that COSE and JWS carry) or HMAC-SHA-256 (32 bytes). `data` is the
+   * COSE Sig_structure / MAC_structure or the JWS signing input.
    */
-  endorsementAkm(): JWK;
-  /**
-   * The key the rats encoders (encodeEatCwt / encodeEatJwt) sign or MAC the Evidence with: the
-   * private EC JWK or the oct JWK. A copy; a hardware store would sign instead of handing it out.
-   */
-  signingKey(): JWK;
+  sign(data: Uint8Array): Promise<Uint8Array>;
 }
+
+/** The length of what sign() returns for each kind (RFC 9053 clauses 2.1 and 3.1, RFC 7518). */
+export const SIGNATURE_BYTES: Record<AkmKind, number> = { ES256: 64, HMAC: 32 };

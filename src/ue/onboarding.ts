@@ -174,7 +174,8 @@ async function waitUntilReady(
 /**
  * Opens the credentials JWE with the cnf private key and checks the bundle strictly. Throws
  * OnboardingError CREDENTIALS_UNREADABLE (wrong algorithms, wrong key, tampered) or
- * CREDENTIALS_INVALID (the bundle is not a valid one); never with a secret in the message.
+ * CREDENTIALS_INVALID (the bundle is not a valid one, or its notAfter has passed); never with a
+ * secret in the message.
  */
 export async function openCredentials(
   jwe: string,
@@ -228,6 +229,14 @@ export async function openCredentials(
     throw new OnboardingError(
       'CREDENTIALS_INVALID',
       `the credential bundle is invalid: ${parsed.detail}`,
+      undefined,
+      sessionId,
+    );
+  }
+  if (Date.parse(parsed.bundle.notAfter) <= Date.now()) {
+    throw new OnboardingError(
+      'CREDENTIALS_INVALID',
+      `the credential bundle expired at ${parsed.bundle.notAfter}`,
       undefined,
       sessionId,
     );

@@ -1,7 +1,14 @@
 // The software key store: a device directory whose identity.json (mode 0600) holds the UEID, the
 // device's claims-to-be (class, OEM, model, software) and the AKM JWK. The lowest security level:
 // anyone who can read the file can be the device, so a file readable by group or others is refused.
-import { createPrivateKey, randomBytes } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createSecretKey,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
@@ -49,27 +56,51 @@ export class SoftwareKeyStore implements KeyStore {
   readonly securityLevel: SecurityLevel = 'software';
   readonly akmKind: AkmKind;
   readonly identity: DeviceIdentity;
+  /** the AKM as the file holds it: read by endorsementAkm() only */
   readonly #akm: JWK;
+  /** the same key, imported once: what sign() uses */
+  readonly #key: KeyObject;
   readonly #ueid: Uint8Array;
 
+  /** `akm` must be valid (createSoftwareDevice and openSoftwareKeyStore check it). */
   constructor(identity: DeviceIdentity, akm: JWK) {
     this.identity = { ...identity };
     this.#akm = { ...akm };
     this.#ueid = fromHex(identity.ueid);
     this.akmKind = akm.kty === 'oct' ? 'HMAC' : 'ES256';
+    this.#key =
+      this.akmKind === 'HMAC'
+        ? createSecretKey(Buffer.from(akm.k!, 'base64url'))
+        : createPrivateKey({
+            key: { kty: 'EC', crv: 'P-256', d: akm.d!, x: akm.x!, y: akm.y! },
+            format: 'jwk',
+          });
   }
 
   ueid(): Uint8Array {
     return this.#ueid.slice();
   }
 
-  endorsementAkm(): JWK {
-    if (this.akmKind === 'HMAC') return { kty: 'oct', k: this.#akm.k! };
+  akmPublicJwk(): JWK | undefined {
+    if (this.akmKind === 'HMAC') return undefined;
     return { kty: 'EC', crv: 'P-256', x: this.#akm.x!, y: this.#akm.y! };
   }
 
-  signingKey(): JWK {
-    return { ...this.#akm };
+  async sign(data: Uint8Array): Promise<Uint8Array> {
+    if (this.akmKind === 'HMAC') {
+      return new Uint8Array(createHmac('sha256', this.#key).update(data).digest());
+    }
+    return new Uint8Array(sign('sha256', data, { key: this.#key, dsaEncoding: 'ieee-p1363' }));
+  }
+
+  /**
+   * What the DCS needs to appraise this device's Evidence: the public AKM (ES256), or for an HMAC
+   * AKM the shared secret itself (an `oct` JWK). Not part of KeyStore: only the manufacturer's
+   * tool reads it, from the file it made (a hardware store would have no such method).
+   */
+  endorsementAkm(): JWK {
+    if (this.akmKind === 'HMAC') return { kty: 'oct', k: this.#akm.k! };
+    return this.akmPublicJwk()!;
   }
 
   /** Never serialise the key material by accident (logs, JSON output). */

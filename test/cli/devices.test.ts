@@ -155,6 +155,34 @@ test('a device of another software version than the class accepts is contraindic
   expect(ear.submods.ue?.status).toBe('contraindicated');
 });
 
+test("EUI UEIDs: 0x02 then an EUI-64 under the OEM's OUI; they register and appraise", async () => {
+  const out = freshDir();
+  const { manifest } = makeDevices({
+    count: 4,
+    deviceClass: 'eui-sensor',
+    out,
+    oemid: '0a1b2c',
+    ueidType: 'eui',
+  });
+  for (const d of manifest.devices) expect(d.ueid).toMatch(/^020a1b2c[0-9a-f]{10}$/);
+  expect(new Set(manifest.devices.map((d) => d.ueid)).size).toBe(4);
+  await registerDeviceBatch({ dir: out, dcsUrl, adminToken: TOKEN });
+  const { ear } = await appraiseDevice(join(out, manifest.devices[0]!.dir), 'cwt');
+  expect(ear.submods.ue?.status).toBe('affirming');
+  // without a 3-byte OUI: a locally administered, unicast EUI-64
+  const other = makeDevices({
+    count: 8,
+    deviceClass: 'eui-sensor',
+    out: freshDir(),
+    ueidType: 'eui',
+  });
+  for (const d of other.manifest.devices) {
+    expect(d.ueid).toMatch(/^02[0-9a-f]{16}$/);
+    const first = parseInt(d.ueid.slice(2, 4), 16);
+    expect(first & 0x03).toBe(0x02);
+  }
+});
+
 describe('errors', () => {
   function program() {
     const p = new Command('npn-onboard').exitOverride();
@@ -213,6 +241,7 @@ describe('errors', () => {
       ['--count', '1', '--class', 'c', '--oemid', 'abcd'],
       /--oemid expects hex of 3 bytes/,
     ],
+    ['bad ueid type', ['--count', '1', '--class', 'c', '--ueid-type', 'imei'], /--ueid-type/],
     [
       'long hwmodel',
       ['--count', '1', '--class', 'c', '--hwmodel', 'x'.repeat(33)],

@@ -1,18 +1,26 @@
 // The device's Evidence in all four forms (CWT/JWT x ES256/HMAC): it decodes under the profile,
 // carries the claims DESIGN.md lists, verifies with the AKM the DCS is given, and verifies
 // independently too (node:crypto over the COSE structures, jose jwtVerify for the JWS).
-import { createHmac, createPublicKey, randomBytes, verify as cryptoVerify } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+} from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode as cborEncode } from 'cborg';
 import { importJWK, jwtVerify, type JWK } from 'jose';
 import { afterAll, describe, expect, test } from 'vitest';
+import { generateJwkPair } from '../../src/lib/key-pairs.js';
 import { parseEatCwt, verifyEatCwt } from '../../src/lib/rats/eat-cwt.js';
 import { parseEatJwt, verifyEatJwt } from '../../src/lib/rats/eat-jwt.js';
 import type { EatClaims } from '../../src/lib/rats/eat-claims.js';
 import { buildEvidence } from '../../src/ue/evidence.js';
-import type { AkmKind } from '../../src/ue/key-store.js';
+import type { AkmKind, KeyStore } from '../../src/ue/key-store.js';
 import { createSoftwareDevice } from '../../src/ue/software-key-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'npn-ue-evidence-'));
@@ -135,4 +143,51 @@ test('a nonce outside the profile is refused before signing', async () => {
   await expect(buildEvidence(store, store.identity, new Uint8Array(4), 'cwt')).rejects.toThrow(
     /eat_nonce/,
   );
+});
+
+/** A store that can only sign, as a PKCS#11 token or a TPM would: the key stays in a closure. */
+function signOnlyStore(ueid: Uint8Array, signatureBytes?: number): { store: KeyStore; pub: JWK } {
+  const pair = generateJwkPair('P-256');
+  const key = createPrivateKey({ key: pair.privateJwk, format: 'jwk' });
+  const store: KeyStore = {
+    securityLevel: 'software',
+    akmKind: 'ES256',
+    ueid: () => ueid.slice(),
+    akmPublicJwk: () => pair.publicJwk,
+    sign: async (data) => {
+      const sig = new Uint8Array(cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }));
+      return signatureBytes === undefined ? sig : sig.slice(0, signatureBytes);
+    },
+  };
+  return { store, pub: pair.publicJwk };
+}
+
+test('a key store that only signs (no key to hand out) gives Evidence that verifies', async () => {
+  // an EUI-64 UEID this time: type 0x02, then 8 bytes
+  const ueid = Uint8Array.from([0x02, 0x0a, 0x1b, 0x2c, 1, 2, 3, 4, 5]);
+  const { store, pub } = signOnlyStore(ueid);
+  const identity = { swname: 'meter-fw', swversion: '3.0' };
+  const nonce = new Uint8Array(randomBytes(32));
+
+  const cwt = await buildEvidence(store, identity, nonce, 'cwt');
+  const parsedCwt = parseEatCwt(cwt.body as Uint8Array);
+  if (!parsedCwt.ok) throw parsedCwt.error;
+  expect(parsedCwt.value.claims.ueid).toEqual(ueid);
+  expect(parsedCwt.value.claims.oemid).toBeUndefined();
+  expect(verifyEatCwt(parsedCwt.value, pub)).toBe(true);
+
+  const jwt = await buildEvidence(store, identity, nonce, 'jwt');
+  const verified = await jwtVerify(jwt.body as string, await importJWK(pub, 'ES256'), {
+    algorithms: ['ES256'],
+    typ: 'eat+jwt',
+  });
+  expect(verified.payload.ueid).toBe(Buffer.from(ueid).toString('base64url'));
+  expect(verified.protectedHeader.kid).toBe(Buffer.from(ueid).toString('hex'));
+});
+
+test('a key store that returns a signature of the wrong length is a clear error', async () => {
+  const { store } = signOnlyStore(Uint8Array.from([0x01, ...randomBytes(16)]), 63);
+  await expect(
+    buildEvidence(store, { swname: 'x', swversion: '1' }, new Uint8Array(16), 'cwt'),
+  ).rejects.toThrow(/ES256 signature of 63 bytes, expected 64/);
 });

@@ -1,5 +1,6 @@
-// The software key store: what it writes, what it refuses to read, and that its key material
-// stays inside (copies out, never in JSON or messages).
+// The software key store: what it writes, what it refuses to read, that it signs and MACs without
+// handing its key material out (never in JSON or messages either).
+import { createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ function errorOf(f: () => unknown): Error {
 }
 
 describe('createSoftwareDevice', () => {
-  test('ES256: identity.json 0600 with a RAND UEID and a P-256 private AKM', () => {
+  test('ES256: identity.json 0600 with a RAND UEID and a P-256 private AKM', async () => {
     const dir = freshDir();
     const store = createSoftwareDevice(dir, { ...base, akm: 'ES256', oemid: 'A1B2C3' });
     const path = join(dir, 'identity.json');
@@ -41,14 +42,27 @@ describe('createSoftwareDevice', () => {
     expect(store.securityLevel).toBe('software');
     expect(store.akmKind).toBe('ES256');
     expect(Buffer.from(store.ueid()).toString('hex')).toBe(file.ueid);
-    const pub = store.endorsementAkm();
-    expect(pub).toEqual({ kty: 'EC', crv: 'P-256', x: file.akm.x, y: file.akm.y });
-    expect(store.signingKey()).toEqual(file.akm);
-    // never serialised with its key
+    const pub = { kty: 'EC', crv: 'P-256', x: file.akm.x, y: file.akm.y };
+    expect(store.akmPublicJwk()).toEqual(pub);
+    expect(store.endorsementAkm()).toEqual(pub);
+    // signs inside: r || s over SHA-256, checked with node:crypto and the file's public key
+    const data = new Uint8Array(randomBytes(100));
+    const signature = await store.sign(data);
+    expect(signature).toHaveLength(64);
+    const publicKey = createPublicKey({ key: pub, format: 'jwk' });
+    expect(verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(
+      true,
+    );
+    data[0]! ^= 1;
+    expect(verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(
+      false,
+    );
+    // the private key is not reachable through the object, nor serialised with it
     expect(JSON.stringify(store)).not.toContain(file.akm.d);
+    expect(JSON.stringify(Object.values(store))).not.toContain(file.akm.d);
   });
 
-  test('HMAC: an oct key of 32 bytes; the endorsement is the secret (the DCS needs it)', () => {
+  test('HMAC: an oct key of 32 bytes; the endorsement is the secret (the DCS needs it)', async () => {
     const dir = freshDir();
     const store = createSoftwareDevice(dir, { ...base, akm: 'HMAC' });
     const file = JSON.parse(readFileSync(join(dir, 'identity.json'), 'utf8'));
@@ -56,6 +70,11 @@ describe('createSoftwareDevice', () => {
     expect(Buffer.from(file.akm.k, 'base64url')).toHaveLength(32);
     expect(store.akmKind).toBe('HMAC');
     expect(store.endorsementAkm()).toEqual({ kty: 'oct', k: file.akm.k });
+    expect(store.akmPublicJwk()).toBeUndefined();
+    const data = new Uint8Array(randomBytes(100));
+    const tag = createHmac('sha256', Buffer.from(file.akm.k, 'base64url')).update(data).digest();
+    expect(Buffer.from(await store.sign(data)).equals(tag)).toBe(true);
+    expect(JSON.stringify(store)).not.toContain(file.akm.k);
   });
 
   test('two devices never share a UEID or a key', () => {
@@ -83,26 +102,37 @@ describe('createSoftwareDevice', () => {
 });
 
 describe('openSoftwareKeyStore', () => {
-  test('reads back what was made', () => {
+  test.each(['ES256', 'HMAC'] as const)('reads back what was made (%s)', async (akm) => {
     const dir = freshDir();
-    const made = createSoftwareDevice(dir, { ...base, akm: 'ES256', hwmodel: '6361' });
+    const made = createSoftwareDevice(dir, { ...base, akm, hwmodel: '6361' });
     const opened = openSoftwareKeyStore(dir);
     expect(opened.identity).toEqual(made.identity);
-    expect(opened.signingKey()).toEqual(made.signingKey());
-    expect(opened.akmKind).toBe('ES256');
+    expect(opened.endorsementAkm()).toEqual(made.endorsementAkm());
+    expect(opened.akmKind).toBe(akm);
+    const data = new Uint8Array(randomBytes(32));
+    if (akm === 'HMAC') {
+      expect(await opened.sign(data)).toEqual(await made.sign(data));
+    } else {
+      const publicKey = createPublicKey({ key: made.akmPublicJwk()!, format: 'jwk' });
+      const signature = await opened.sign(data);
+      expect(verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(
+        true,
+      );
+    }
   });
 
   test('refuses a file readable by group or others, naming the file and the fix', () => {
     const dir = freshDir();
-    const made = createSoftwareDevice(dir, { ...base, akm: 'HMAC' });
+    createSoftwareDevice(dir, { ...base, akm: 'HMAC' });
     const path = join(dir, 'identity.json');
+    const secret = JSON.parse(readFileSync(path, 'utf8')).akm.k as string;
     for (const mode of [0o640, 0o604, 0o644]) {
       chmodSync(path, mode);
       const err = errorOf(() => openSoftwareKeyStore(dir));
       expect(err).toBeInstanceOf(KeyStoreError);
       expect(err.message).toContain(path);
       expect(err.message).toContain(`chmod 600 ${path}`);
-      expect(err.message).not.toContain(made.signingKey().k);
+      expect(err.message).not.toContain(secret);
     }
     chmodSync(path, 0o600);
     expect(openSoftwareKeyStore(dir).akmKind).toBe('HMAC');

@@ -38,7 +38,7 @@ function bundle(overrides: Record<string, unknown> = {}) {
       routingIndicator: '0',
     },
     ackToken: Buffer.from(randomBytes(32)).toString('base64url'),
-    notAfter: '2027-11-28T12:00:00Z',
+    notAfter: new Date(Date.now() + 30 * 86_400_000).toISOString(),
     ...overrides,
   };
 }
@@ -115,6 +115,7 @@ describe('openCredentials', () => {
     ['an unknown field', bundle({ extra: 1 }), 'unknown field "extra"'],
     ['a short K', bundle({ k: '00' }), 'k is not 32 hex digits'],
     ['no ackToken', { ...bundle(), ackToken: undefined }, 'ackToken'],
+    ['an expired one', bundle({ notAfter: '2020-01-01T00:00:00Z' }), 'expired at 2020-01-01'],
   ])('refuses an invalid bundle: %s', async (_name, plaintext, detail) => {
     const jwe = await encryptTo(cnf.publicJwk, plaintext);
     const err = await failureOf(openCredentials(jwe, cnf.privateJwk));

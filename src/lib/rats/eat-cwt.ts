@@ -40,14 +40,23 @@ export interface ParsedEatCwt {
  * profile rejects, KEY_INVALID or UNSUPPORTED_ALGORITHM for the signing key or the cnf key.
  */
 export function encodeEatCwt(claims: EatClaims, opts: EncodeEatCwtOptions): Uint8Array {
-  const checked = checkEatClaims(claims);
-  if (!checked.ok) throw checked.error;
-  const payload = encodeCbor(claimsToMap(claims));
+  const payload = eatCwtPayload(claims);
   return createCose(payload, opts.key, {
     ...(opts.kid === undefined ? {} : { kid: opts.kid }),
     coseTag: true,
     cwtTag: opts.tag61 === true,
   });
+}
+
+/**
+ * The CWT claims set alone (the COSE payload), checked against the profile: for a signer that
+ * builds the COSE structure itself, such as a key store that never hands out its key.
+ * Throws RatsError like encodeEatCwt.
+ */
+export function eatCwtPayload(claims: EatClaims): Uint8Array {
+  const checked = checkEatClaims(claims);
+  if (!checked.ok) throw checked.error;
+  return encodeCbor(claimsToMap(claims));
 }
 
 function claimsToMap(c: EatClaims): Map<number, unknown> {

@@ -79,8 +79,18 @@ export async function encodeEatJwt(
   }
   const header: { alg: EatJwtAlg; typ: string; kid?: string } = { alg, typ: EAT_JWT_TYP };
   if (opts.kid !== undefined) header.kid = opts.kid;
-  const payload = new TextEncoder().encode(JSON.stringify(claimsToJson(checked.value)));
+  const payload = eatJwtPayload(checked.value);
   return new CompactSign(payload).setProtectedHeader(header).sign(key);
+}
+
+/**
+ * The JWT claims set alone (the JWS payload bytes), checked against the profile: for a signer that
+ * builds the JWS itself. Throws RatsError EVIDENCE_MALFORMED for claims the profile rejects.
+ */
+export function eatJwtPayload(claims: EatClaims): Uint8Array {
+  const checked = checkEatClaims(claims);
+  if (!checked.ok) throw checked.error;
+  return new TextEncoder().encode(JSON.stringify(claimsToJson(checked.value)));
 }
 
 function claimsToJson(c: EatClaims): Record<string, unknown> {
