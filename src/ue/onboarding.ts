@@ -94,12 +94,15 @@ export async function onboard(
     return ms;
   };
 
-  const challenge = await fromPs('challenge', () => client.createChallenge());
+  const challenge = await fromPs('challenge', () => client.createChallenge(), deadline);
   const tChallenge = lap();
   const evidence = await buildEvidence(keyStore, identity, challenge.nonce, options.form);
   const tEvidence = lap();
-  const submitted = await fromPs('submit', () =>
-    client.submitEvidence(evidence.contentType, evidence.body, randomUUID()),
+  const idempotencyKey = randomUUID();
+  const submitted = await fromPs(
+    'submit',
+    () => client.submitEvidence(evidence.contentType, evidence.body, idempotencyKey),
+    deadline,
   );
   const sessionId = submitted.id;
   const tSubmitted = lap();
@@ -110,7 +113,7 @@ export async function onboard(
   // Stored before the ack: once acknowledged, the PS will not deliver them again.
   options.credentialStore.save(bundle, { sessionId });
   const tDecrypted = lap();
-  await fromPs('ack', () => client.ack(sessionId, bundle.ackToken), sessionId);
+  await fromPs('ack', () => client.ack(sessionId, bundle.ackToken), deadline, sessionId);
   const tAcked = lap();
 
   return {
@@ -135,7 +138,7 @@ async function waitUntilReady(
 ): Promise<OnboardingSession & { credentials: string }> {
   let delay = POLL_START_MS;
   for (;;) {
-    const session = await fromPs('poll', () => client.getSession(sessionId), sessionId);
+    const session = await fromPs('poll', () => client.getSession(sessionId), deadline, sessionId);
     if (session.status === 'ready' && session.credentials !== undefined) {
       return session as OnboardingSession & { credentials: string };
     }
@@ -244,19 +247,48 @@ export async function openCredentials(
   return parsed.bundle;
 }
 
-/** Runs one call to the PS; a refusal becomes an OnboardingError with the PS's cause. */
-async function fromPs<T>(step: string, call: () => Promise<T>, sessionId?: string): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (!(err instanceof SbiClientError)) throw err;
-    const cause = err.problemCause ?? (err.status === 0 ? 'PS_UNREACHABLE' : `HTTP_${err.status}`);
-    throw new OnboardingError(
-      cause,
-      `${step}: ${err.message}`,
-      err.status === 0 ? undefined : err.status,
-      sessionId,
-      { cause: err },
-    );
+/**
+ * Runs one call to the PS; a refusal becomes an OnboardingError with the PS's cause. A PS that
+ * does not answer (restarting: no answer, or a gateway's 502, 503, 504) is asked again with backoff
+ * until the deadline: every call the device makes is safe to repeat (a new challenge; the same
+ * Evidence under the same Idempotency-Key; a status read; an ack).
+ */
+async function fromPs<T>(
+  step: string,
+  call: () => Promise<T>,
+  deadline: number,
+  sessionId?: string,
+): Promise<T> {
+  let delay = RETRY_START_MS;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof SbiClientError)) throw err;
+      const left = deadline - performance.now();
+      if (isTransient(err) && left > 0) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+        delay = Math.min(delay * 2, RETRY_CAP_MS);
+        continue;
+      }
+      const cause =
+        err.problemCause ?? (err.status === 0 ? 'PS_UNREACHABLE' : `HTTP_${err.status}`);
+      throw new OnboardingError(
+        cause,
+        `${step}: ${err.message}`,
+        err.status === 0 ? undefined : err.status,
+        sessionId,
+        { cause: err },
+      );
+    }
   }
+}
+
+const RETRY_START_MS = 50;
+const RETRY_CAP_MS = 1_000;
+
+/** No answer, or a gateway's error page; an answer with the PS's own cause is its decision. */
+function isTransient(err: SbiClientError): boolean {
+  if (err.status === 0) return true;
+  return err.problemCause === undefined && [502, 503, 504].includes(err.status);
 }

@@ -78,6 +78,11 @@ export interface ProvisioningConfig {
     firstRetryMs: number;
     /** the largest retry delay */
     maxRetryMs: number;
+    /**
+     * how long a claimed appraisal or push belongs to the PS process that claimed it; work a
+     * crashed process held resumes elsewhere (or after its restart) once this runs out
+     */
+    leaseMs: number;
   };
 }
 
@@ -153,10 +158,13 @@ onboarding:
 
 # Calls to the DCS and pushes to the credentials holder that fail are retried with exponential
 # backoff; after maxAttempts the session fails (and anything already pushed is deleted again).
+# A PS process owns each piece of work it claims for the lease: after a crash, what it held is taken up
+# again (by another PS on the same store, or by itself restarted) once that time has passed.
 retry:
   maxAttempts: 8
   firstRetry: 1s
   maxRetry: 5m
+  lease: 30s
 `;
   return text;
 }
@@ -294,7 +302,12 @@ class Validator {
       ['onboarding'],
       ['nonceLifetime', 'deliveryTimeout', 'clockSkew'],
     );
-    const r = this.object(top.retry ?? {}, ['retry'], ['maxAttempts', 'firstRetry', 'maxRetry']);
+    const r = this.object(top.retry ?? {}, ['retry'], [
+      'maxAttempts',
+      'firstRetry',
+      'maxRetry',
+      'lease',
+    ]);
     const config: ProvisioningConfig = {
       snpns,
       policy,
@@ -326,6 +339,7 @@ class Validator {
         maxAttempts: this.integer(r.maxAttempts, ['retry', 'maxAttempts'], 1, 1000, 8),
         firstRetryMs: this.duration(r.firstRetry, ['retry', 'firstRetry'], 1000),
         maxRetryMs: this.duration(r.maxRetry, ['retry', 'maxRetry'], 5 * UNIT_MS.m!),
+        leaseMs: this.duration(r.lease, ['retry', 'lease'], 30_000),
       },
     };
     if (config.retry.maxRetryMs < config.retry.firstRetryMs) {

@@ -68,7 +68,8 @@ export interface PsConfig {
   worker?: WorkerOptions & {
     /** false: no worker runs (tests drive it with ps.worker.drain()); default true */
     enabled?: boolean;
-    /** how long a claimed item belongs to its worker before another may take it (default 30 s) */
+    /** how long a claimed item belongs to its worker before another may take it (default: the
+     * configuration's retry.lease) */
     leaseMs?: number;
   };
   /** milliseconds since the epoch; tests pass their own clock */
@@ -89,8 +90,8 @@ export interface Ps {
 
 export async function createPs(config: PsConfig): Promise<Ps> {
   const clock = config.clock ?? Date.now;
-  const leaseMs = config.worker?.leaseMs ?? 30_000;
   const settings = config.provisioning;
+  const leaseMs = config.worker?.leaseMs ?? settings.retry.leaseMs;
   const store = await openPsStore(config.store);
   const app = createSbiServer({
     name: 'ps',

@@ -59,7 +59,7 @@ describe('the default configuration', () => {
       deliveryTimeoutMs: 600_000,
       clockSkewMs: 300_000,
     });
-    expect(config.retry).toEqual({ maxAttempts: 8, firstRetryMs: 1000, maxRetryMs: 300_000 });
+    expect(config.retry).toEqual({ maxAttempts: 8, firstRetryMs: 1000, maxRetryMs: 300_000, leaseMs: 30_000 });
   });
 
   test('takes other identifiers, and is commented', () => {
@@ -142,6 +142,13 @@ describe('a mistake names the field, its line and the fix', () => {
     expect(errorOf(base.replace('maxAttempts: 8', 'maxAttempts: 0'))).toContain(
       'retry.maxAttempts',
     );
+    expect(errorOf(base.replace('lease: 30s', 'lease: soon'))).toContain(
+      'retry.lease: expected a duration',
+    );
+  });
+
+  test('the lease of claimed work is configurable', () => {
+    expect(parseConfig(base.replace('lease: 30s', 'lease: 2s')).retry.leaseMs).toBe(2000);
   });
 
   test('a rule that needs what its SNPN lacks', () => {

@@ -30,7 +30,7 @@ export function referenceOpc(kHex: string, opHex: string): string {
 /** The default configuration with fast retries, changed as a test needs. */
 export function testConfig(change: (c: ProvisioningConfig) => void = () => {}): ProvisioningConfig {
   const config = parseConfig(defaultConfigYaml());
-  config.retry = { maxAttempts: 4, firstRetryMs: 20, maxRetryMs: 100 };
+  config.retry = { maxAttempts: 4, firstRetryMs: 20, maxRetryMs: 100, leaseMs: 30_000 };
   change(config);
   return config;
 }

@@ -214,7 +214,7 @@ describe.each(['SQLite', 'PostgreSQL'])('on %s', (kind) => {
 
   test('the UDM unreachable, then reachable: the outbox retries with backoff and completes', async () => {
     const network = await startNetwork(freshStore(kind), {
-      config: testConfig((c) => (c.retry = { maxAttempts: 50, firstRetryMs: 10, maxRetryMs: 40 })),
+      config: testConfig((c) => (c.retry = { maxAttempts: 50, firstRetryMs: 10, maxRetryMs: 40, leaseMs: 30_000 })),
     });
     try {
       const device = makeDevice();
