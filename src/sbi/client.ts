@@ -39,6 +39,8 @@ export interface SbiRequestOptions {
   headers?: Record<string, string>;
   /** statuses that count as success; default 200, 201, 202, 204 */
   expect?: number[];
+  /** this request's timeout, instead of the client's (a long poll needs more) */
+  timeoutMs?: number;
 }
 
 export interface SbiResponse<T> {
@@ -92,7 +94,7 @@ export class SbiClient {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs),
       });
     } catch (err) {
       const reason =

@@ -73,9 +73,11 @@ export interface OnboardingResult {
   timings: OnboardingTimings;
 }
 
-const POLL_START_MS = 20;
-const POLL_FACTOR = 1.5;
-const POLL_CAP_MS = 500;
+/** How long one poll may wait at the PS (its maximum is 30 s). */
+const LONG_POLL_SECONDS = 10;
+/** The first pause between polls the PS answered early; doubled up to POLL_CAP_MS. */
+const SHORT_POLL_MS = 100;
+const POLL_CAP_MS = 1_000;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 export async function onboard(
@@ -136,9 +138,18 @@ async function waitUntilReady(
   sessionId: string,
   deadline: number,
 ): Promise<OnboardingSession & { credentials: string }> {
-  let delay = POLL_START_MS;
+  let pause = SHORT_POLL_MS;
   for (;;) {
-    const session = await fromPs('poll', () => client.getSession(sessionId), deadline, sessionId);
+    // Long polling: the PS answers when the session moves on, or after the wait.
+    const asked = performance.now();
+    const left = deadline - asked;
+    const wait = Math.max(0, Math.min(LONG_POLL_SECONDS, Math.floor(left / 1000) - 1));
+    const session = await fromPs(
+      'poll',
+      () => client.getSession(sessionId, wait),
+      deadline,
+      sessionId,
+    );
     if (session.status === 'ready' && session.credentials !== undefined) {
       return session as OnboardingSession & { credentials: string };
     }
@@ -160,8 +171,7 @@ async function waitUntilReady(
         sessionId,
       );
     }
-    const left = deadline - performance.now();
-    if (left <= 0) {
+    if (deadline - performance.now() <= 0) {
       throw new OnboardingError(
         'ONBOARDING_TIMEOUT',
         `the session was still ${session.status} when the onboarding timed out`,
@@ -169,8 +179,12 @@ async function waitUntilReady(
         sessionId,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
-    delay = Math.min(delay * POLL_FACTOR, POLL_CAP_MS);
+    // Still pending before the wait was over: the deadline is near, or the PS (an older one, or
+    // one shutting down) did not wait. Pause, with backoff, rather than ask again at once.
+    if (performance.now() - asked < wait * 1000 - 50 || wait === 0) {
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, POLL_CAP_MS);
+    }
   }
 }
 

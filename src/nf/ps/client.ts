@@ -40,8 +40,10 @@ export interface OnboardingClientOptions {
 
 export class OnboardingClient {
   readonly #sbi: SbiClient;
+  readonly #timeoutMs: number;
 
   constructor(options: OnboardingClientOptions) {
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#sbi = new SbiClient({
       baseUrl: options.baseUrl,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
@@ -87,11 +89,17 @@ export class OnboardingClient {
     return { id, status };
   }
 
-  /** GET /sessions/{id}: the session's status, and its credentials when ready. */
-  async getSession(id: string): Promise<OnboardingSession> {
-    const path = `${ONBOARDING_PREFIX}/sessions/${encodeURIComponent(id)}`;
+  /**
+   * GET /sessions/{id}: the session's status, and its credentials when ready. With waitSeconds
+   * the PS answers once an attesting or provisioning session moves on, or after that long.
+   */
+  async getSession(id: string, waitSeconds = 0): Promise<OnboardingSession> {
+    const path =
+      `${ONBOARDING_PREFIX}/sessions/${encodeURIComponent(id)}` +
+      (waitSeconds > 0 ? `?wait=${waitSeconds}` : '');
     const response = await this.#sbi.request<Record<string, unknown> | undefined>('GET', path, {
       expect: [200],
+      ...(waitSeconds > 0 ? { timeoutMs: waitSeconds * 1000 + this.#timeoutMs } : {}),
     });
     const b = response.body ?? {};
     const bad = (why: string) => badResponse(`GET ${path}`, response.status, why);

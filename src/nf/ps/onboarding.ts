@@ -8,6 +8,7 @@
 // Evidence appraised (appraisal.ts) and, on acceptance, issues credentials and queues their push
 // in one more (provisioning.ts). The worker (worker.ts) pushes, and picks up whatever a crash
 // interrupted: an appraisal still "attesting" is run again from the stored Evidence.
+import { RECHECK_MS, SessionWatch } from './session-watch.js';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { fromBase64url } from '../../lib/bytes.js';
@@ -27,6 +28,9 @@ import { ackDigest, type Provisioning } from './provisioning.js';
 import { writeTransaction, type PsStore, type SessionStatus, type SessionsTable } from './store.js';
 
 export const SESSIONS_PATH = '/onboarding/v1/sessions';
+
+/** The statuses a long poll waits out. */
+const PENDING: SessionStatus[] = ['attesting', 'provisioning'];
 
 export interface SessionView {
   id: string;
@@ -63,6 +67,8 @@ export class OnboardingService {
     private readonly leaseMs: number,
     /** tells the worker there is work */
     private readonly wake: () => void,
+    /** wakes the UEs long-polling a session whose status changes */
+    private readonly watch: SessionWatch = new SessionWatch(),
   ) {}
 
   issueChallenge(): Promise<Challenge> {
@@ -249,10 +255,19 @@ export class OnboardingService {
       .execute();
   }
 
-  async status(id: string): Promise<SessionView> {
-    const row = await this.#load(id);
-    if (!row) throw onboardingProblem('SESSION_NOT_FOUND', `there is no session ${id}`);
-    return view(row);
+  /**
+   * The session's view. With waitMs, an attesting or provisioning session is answered once it
+   * moves on, or when waitMs has passed (long polling: one request instead of many polls).
+   */
+  async status(id: string, waitMs = 0): Promise<SessionView> {
+    const deadline = performance.now() + waitMs;
+    for (;;) {
+      const row = await this.#load(id);
+      if (!row) throw onboardingProblem('SESSION_NOT_FOUND', `there is no session ${id}`);
+      const left = deadline - performance.now();
+      if (!PENDING.includes(row.status) || left <= 0 || this.watch.closed) return view(row);
+      await this.watch.next(id, Math.min(left, RECHECK_MS));
+    }
   }
 
   /** The UE proves it opened the bundle: ready -> delivered. Repeating it is harmless. */

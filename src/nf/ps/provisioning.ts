@@ -4,6 +4,7 @@
 // withdraws credentials goes through the same outbox: a session that fails after its push
 // (compensation), a re-onboarding that replaces older credentials (rotation), an operator's
 // revocation. Every decision is a log event with the UEID; no secret is ever logged.
+import { SessionWatch } from './session-watch.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { JWK } from 'jose';
@@ -94,6 +95,8 @@ export class Provisioning {
     private readonly holder: CredentialsHolder,
     private readonly log: FastifyBaseLogger,
     private readonly clock: () => number,
+    /** wakes the UEs long-polling a session whose status changes */
+    private readonly watch: SessionWatch = new SessionWatch(),
   ) {
     this.#hnKeys = new HomeNetworkKeys(holder, clock);
   }
@@ -208,6 +211,8 @@ export class Provisioning {
       .returning(['ueid', 'supi'])
       .executeTakeFirst();
     if (!row) return false;
+    // Before the caller commits: a waiter woken early re-reads within RECHECK_MS.
+    this.watch.changed(sessionId);
     const compensating = row.supi !== null && (await this.outbox.requestDelete(trx, row.supi));
     this.log.info(
       {
@@ -315,6 +320,7 @@ export class Provisioning {
       return this.#rotate(trx, session);
     });
     if (rotated === undefined) return;
+    this.watch.changed(session.id);
     this.log.info(
       {
         event: 'ready',

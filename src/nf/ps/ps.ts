@@ -24,6 +24,7 @@ import { Provisioning, type CredentialsHolder } from './provisioning.js';
 import { ADMIN_PREFIX, adminRoutes } from './routes-admin.js';
 import { ONBOARDING_PREFIX, onboardingRoutes } from './routes-onboarding.js';
 import { openPsStore, type PsStore } from './store.js';
+import { SessionWatch } from './session-watch.js';
 import { ProvisioningWorker, type WorkerOptions } from './worker.js';
 
 /** The PS's interfaces, as their OpenAPI documents describe them. */
@@ -116,6 +117,7 @@ export async function createPs(config: PsConfig): Promise<Ps> {
   const appraiser = new Appraiser(dcs, endorsementLookup(dcs), settings.policy);
   const outbox = new Outbox(store, settings.retry, leaseMs, clock);
   const issuer = new CredentialIssuer(config.op, config.kek, settings.credentials);
+  const watch = new SessionWatch();
   const provisioning = new Provisioning(
     store,
     config.kek,
@@ -125,6 +127,7 @@ export async function createPs(config: PsConfig): Promise<Ps> {
     udm,
     log,
     clock,
+    watch,
   );
   // The onboarding service wakes the worker when it queued work (called only once both exist).
   const wake = () => worker.wake();
@@ -138,6 +141,7 @@ export async function createPs(config: PsConfig): Promise<Ps> {
     clock,
     leaseMs,
     wake,
+    watch,
   );
   const worker = new ProvisioningWorker(
     outbox,
@@ -170,6 +174,7 @@ export async function createPs(config: PsConfig): Promise<Ps> {
     outbox,
     worker,
     async close() {
+      watch.close();
       await worker.stop();
       await app.close();
       await store.close();

@@ -10,6 +10,7 @@ import {
   evidenceBody,
   idempotencyHeaders,
   sessionParams,
+  sessionQuery,
   sessionView,
 } from './schemas.js';
 
@@ -89,17 +90,22 @@ export async function onboardingRoutes(
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { wait?: string } }>(
     '/sessions/:id',
     {
       schema: {
         summary:
           "A session's status; when ready, the credentials as a JWE only the attested device can open",
+        description:
+          'With wait=N (seconds, up to 30), a session still attesting or provisioning is answered ' +
+          'once it moves on (ready or failed), or after N seconds with its status then: one ' +
+          'request instead of polling.',
         params: sessionParams,
+        querystring: sessionQuery,
         response: { 200: sessionView },
       },
     },
-    (request) => service.status(request.params.id),
+    (request) => service.status(request.params.id, Number(request.query.wait ?? 0) * 1000),
   );
 
   app.post<{ Params: { id: string }; Body: { ackToken: string } }>(

@@ -47,6 +47,22 @@ export const sessionParams = {
   properties: { id: { type: 'string', maxLength: 64 } },
 } as const;
 
+/** The longest long poll, in seconds: below the usual idle timeouts of proxies. */
+export const MAX_WAIT_SECONDS = 30;
+
+export const sessionQuery = {
+  type: 'object',
+  properties: {
+    // A string: query values arrive as text and the SBI server does not coerce types.
+    wait: {
+      type: 'string',
+      pattern: '^(?:[0-9]|[12][0-9]|30)$',
+      description: `seconds (0 to ${MAX_WAIT_SECONDS}) to wait for an attesting or provisioning session to move on`,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
 export const idempotencyHeaders = {
   type: 'object',
   properties: {

@@ -214,7 +214,9 @@ describe.each(['SQLite', 'PostgreSQL'])('on %s', (kind) => {
 
   test('the UDM unreachable, then reachable: the outbox retries with backoff and completes', async () => {
     const network = await startNetwork(freshStore(kind), {
-      config: testConfig((c) => (c.retry = { maxAttempts: 50, firstRetryMs: 10, maxRetryMs: 40, leaseMs: 30_000 })),
+      config: testConfig(
+        (c) => (c.retry = { maxAttempts: 50, firstRetryMs: 10, maxRetryMs: 40, leaseMs: 30_000 }),
+      ),
     });
     try {
       const device = makeDevice();
@@ -231,6 +233,52 @@ describe.each(['SQLite', 'PostgreSQL'])('on %s', (kind) => {
       const ready = await settle(network.ps, id);
       const bundle = await openBundle(ready.credentials!, cnf.privateJwk);
       expect(await network.udmCredentials(bundle.supi)).toMatchObject({ k: bundle.k });
+    } finally {
+      await network.close();
+    }
+  });
+
+  test('long polling: GET ?wait=N answers when the session moves on, or after N seconds', async () => {
+    const network = await startNetwork(freshStore(kind), {
+      config: testConfig(
+        (c) => (c.retry = { maxAttempts: 50, firstRetryMs: 10, maxRetryMs: 40, leaseMs: 30_000 }),
+      ),
+    });
+    try {
+      const device = makeDevice();
+      await endorse(network, device);
+      network.udmProxy.mode = 'down';
+      const { evidence } = await makeEvidence(device, await challenge(network.ps), 'cwt');
+      const id = (await submit(network.ps, evidence)).json().id as string;
+      const poll = (query: string) =>
+        network.ps.app.inject({ method: 'GET', url: `/onboarding/v1/sessions/${id}${query}` });
+
+      // Nothing happens: the answer comes after the wait, with the status then.
+      let started = performance.now();
+      let answer = await poll('?wait=1');
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json().status).toBe('provisioning');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+
+      // The push goes through during the wait: answered then, long before the 20 s.
+      started = performance.now();
+      const waiting = poll('?wait=20');
+      setTimeout(() => (network.udmProxy.mode = 'pass'), 200);
+      answer = await waiting;
+      expect(answer.json().status).toBe('ready');
+      expect(typeof answer.json().credentials).toBe('string');
+      expect(performance.now() - started).toBeLessThan(10_000);
+
+      // A ready session answers at once, whatever the wait.
+      started = performance.now();
+      expect((await poll('?wait=20')).json().status).toBe('ready');
+      expect(performance.now() - started).toBeLessThan(2_000);
+
+      for (const bad of ['?wait=31', '?wait=-1', '?wait=soon']) {
+        const refused = await poll(bad);
+        expect(refused.statusCode, bad).toBe(400);
+        expect(refused.json().cause, bad).toBeTypeOf('string');
+      }
     } finally {
       await network.close();
     }
