@@ -3,6 +3,9 @@
 // arrive sealed under the PS-UDM transport key (protectionParameterId names it) and are kept
 // sealed under the UDM's own KEK, with additional data naming the row, so a sealed value copied
 // onto another row does not open there. No message or log line ever carries K or OPc.
+// A subscription's SQN state (auth-vectors.ts) is kept apart and removed with it; a PUT that
+// changes K, OPc or the SQN gives the subscription a new credential id, which restarts that state.
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { equalBytes } from '../../lib/bytes.js';
 import { isNaiRealm, isNaiUsername } from '../../lib/aka/supi.js';
@@ -47,8 +50,10 @@ export interface AuthenticationCredentials {
   opc: Uint8Array;
   /** 4 lower-case hex digits */
   amf: string;
-  /** the current SQN_HE, 12 lower-case hex digits */
+  /** the provisioned (initial) SQN, 12 lower-case hex digits; SQN_HE lives in sqn_states */
   sqn: string;
+  /** names this K, OPc and initial SQN (see AuthenticationSubscriptionsTable.credential_id) */
+  credentialId: string;
 }
 
 /** The transport key shared by the PS and the UDM: 32 bytes and the id that names it. */
@@ -183,6 +188,10 @@ export class AuthenticationSubscriptionService {
         if (existing && this.#sameContent(existing, input.authenticationMethod, k, opc, amf, sqn)) {
           return { created: false, changed: false, row: existing };
         }
+        const credentialId =
+          existing && this.#sameCredential(existing, k, opc, sqn)
+            ? existing.credential_id
+            : randomUUID();
         const row: AuthenticationSubscriptionsTable = {
           supi,
           authentication_method: input.authenticationMethod,
@@ -194,6 +203,7 @@ export class AuthenticationSubscriptionService {
           sqn,
           created_at: existing?.created_at ?? now,
           updated_at: now,
+          credential_id: credentialId,
         };
         if (existing) {
           await trx
@@ -244,14 +254,21 @@ export class AuthenticationSubscriptionService {
     return toRecord(row);
   }
 
-  /** DELETE: idempotent revocation; true when there was a subscription to remove. */
+  /**
+   * DELETE: idempotent revocation; true when there was a subscription to remove. Its SQN state
+   * and latest authentication event go with it.
+   */
   async delete(supi: string): Promise<boolean> {
     checkSupiText(supi);
-    const result = await this.store.db
-      .deleteFrom('authentication_subscriptions')
-      .where('supi', '=', supi)
-      .executeTakeFirst();
-    const deleted = result.numDeletedRows > 0n;
+    const deleted = await this.store.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom('authentication_subscriptions')
+        .where('supi', '=', supi)
+        .executeTakeFirst();
+      await trx.deleteFrom('sqn_states').where('supi', '=', supi).execute();
+      await trx.deleteFrom('auth_events').where('supi', '=', supi).execute();
+      return result.numDeletedRows > 0n;
+    });
     this.log.info(
       { supi, result: deleted ? 'deleted' : 'absent' },
       'authentication subscription deleted',
@@ -259,7 +276,20 @@ export class AuthenticationSubscriptionService {
     return deleted;
   }
 
-  /** K, OPc, AMF and the current SQN of a SUPI, for authentication; undefined when absent. */
+  /** Is there a subscription for this SUPI? (no secret is opened) */
+  async exists(supi: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('authentication_subscriptions')
+      .select('supi')
+      .where('supi', '=', supi)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * K, OPc, AMF, the provisioned SQN and the credential id of a SUPI, for authentication;
+   * undefined when absent. The caller wipes K and OPc after use.
+   */
   async credentials(supi: string): Promise<AuthenticationCredentials | undefined> {
     const row = await this.store.db
       .selectFrom('authentication_subscriptions')
@@ -274,6 +304,7 @@ export class AuthenticationSubscriptionService {
       opc: unseal(this.kek, row.opc_sealed, atRestAad(supi, 'opc')),
       amf: row.amf,
       sqn: row.sqn,
+      credentialId: row.credential_id,
     };
   }
 
@@ -319,6 +350,24 @@ export class AuthenticationSubscriptionService {
     };
   }
 
+  /** Same K, OPc and initial SQN: the SQN state carries over (only method or AMF changed). */
+  #sameCredential(
+    row: AuthenticationSubscriptionsTable,
+    k: Uint8Array,
+    opc: Uint8Array,
+    sqn: string,
+  ): boolean {
+    if (row.sqn !== sqn) return false;
+    try {
+      return (
+        equalBytes(unseal(this.kek, row.k_sealed, atRestAad(row.supi, 'k')), k) &&
+        equalBytes(unseal(this.kek, row.opc_sealed, atRestAad(row.supi, 'opc')), opc)
+      );
+    } catch {
+      return false;
+    }
+  }
+
   #sameContent(
     row: AuthenticationSubscriptionsTable,
     method: AuthMethod,
@@ -327,16 +376,9 @@ export class AuthenticationSubscriptionService {
     amf: string,
     sqn: string,
   ): boolean {
-    if (row.authentication_method !== method || row.amf !== amf || row.sqn !== sqn) return false;
-    try {
-      return (
-        equalBytes(unseal(this.kek, row.k_sealed, atRestAad(row.supi, 'k')), k) &&
-        equalBytes(unseal(this.kek, row.opc_sealed, atRestAad(row.supi, 'opc')), opc)
-      );
-    } catch {
-      // A row that no longer opens (another KEK) is replaced by the new content.
-      return false;
-    }
+    // A row that no longer opens (another KEK) is replaced by the new content.
+    if (row.authentication_method !== method || row.amf !== amf) return false;
+    return this.#sameCredential(row, k, opc, sqn);
   }
 }
 

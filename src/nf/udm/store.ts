@@ -1,6 +1,7 @@
 // The UDM's tables (its UDR): authentication subscriptions per SUPI, K and OPc sealed under the
 // UDM's KEK, and the home network key pairs the SIDF de-conceals SUCIs with, private keys sealed
-// under the same KEK. Only the UDM opens this store.
+// under the same KEK; then the state of UE authentication (issue 5): SQN_HE per SUPI and the
+// latest authentication event per SUPI. Only the UDM opens this store.
 import type { Kysely } from 'kysely';
 import { openStore, type Migrations, type Store } from '../../store/open-store.js';
 import type { StoreConfig } from '../../store/store-config.js';
@@ -21,10 +22,42 @@ export interface AuthenticationSubscriptionsTable {
   algorithm_id: string;
   /** NON_TIME_BASED */
   sqn_scheme: string;
-  /** the current SQN (SQN_HE), 12 lower-case hex digits */
+  /** the SQN provisioned with K (the initial SQN_HE), 12 lower-case hex digits */
   sqn: string;
   created_at: string;
   updated_at: string;
+  /**
+   * Names this K, OPc and initial SQN: new on a create and on a PUT that changes any of them, kept
+   * otherwise. The SQN state belongs to one credential id, so a new credential starts afresh.
+   */
+  credential_id: string;
+}
+
+/**
+ * SQN_HE per SUPI (TS 33.102 Annex C.3), apart from the provisioned subscription: the SQN of the
+ * last vector generated. Created from the subscription's initial SQN on first use.
+ */
+export interface SqnStatesTable {
+  supi: string;
+  /** the credential (authentication_subscriptions.credential_id) this SQN_HE counts for */
+  credential_id: string;
+  /** SQN_HE, 12 lower-case hex digits */
+  sqn: string;
+  updated_at: string;
+}
+
+/** The latest AuthEvent (TS 29.503 Nudm_UEAU ConfirmAuth) the AUSF reported per SUPI. */
+export interface AuthEventsTable {
+  supi: string;
+  /** the id in the Location of the event's 201 */
+  auth_event_id: string;
+  nf_instance_id: string;
+  /** 1 success, 0 failure */
+  success: number;
+  time_stamp: string;
+  auth_type: string;
+  serving_network_name: string;
+  received_at: string;
 }
 
 /** Home network key pairs for SUCI de-concealment (TS 33.501 Annex C). */
@@ -43,6 +76,8 @@ export interface HomeNetworkKeysTable {
 export interface UdmDatabase {
   authentication_subscriptions: AuthenticationSubscriptionsTable;
   home_network_keys: HomeNetworkKeysTable;
+  sqn_states: SqnStatesTable;
+  auth_events: AuthEventsTable;
 }
 
 export const UDM_MIGRATIONS: Migrations = {
@@ -69,6 +104,33 @@ export const UDM_MIGRATIONS: Migrations = {
         .addColumn('private_key_sealed', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('home_network_keys_pk', ['scheme', 'hn_key_id'])
+        .execute();
+    },
+  },
+  '0002_ue_authentication': {
+    async up(db: Kysely<unknown>) {
+      // Subscriptions stored before this migration share the credential id ''.
+      await db.schema
+        .alterTable('authentication_subscriptions')
+        .addColumn('credential_id', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .createTable('sqn_states')
+        .addColumn('supi', 'text', (c) => c.primaryKey())
+        .addColumn('credential_id', 'text', (c) => c.notNull())
+        .addColumn('sqn', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('auth_events')
+        .addColumn('supi', 'text', (c) => c.primaryKey())
+        .addColumn('auth_event_id', 'text', (c) => c.notNull())
+        .addColumn('nf_instance_id', 'text', (c) => c.notNull())
+        .addColumn('success', 'integer', (c) => c.notNull())
+        .addColumn('time_stamp', 'text', (c) => c.notNull())
+        .addColumn('auth_type', 'text', (c) => c.notNull())
+        .addColumn('serving_network_name', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
         .execute();
     },
   },
