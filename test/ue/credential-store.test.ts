@@ -1,10 +1,21 @@
-// The delivered credentials on the device: 0600, replaced on re-onboarding, read back strictly.
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// The delivered credentials on the device: 0600, replaced on re-onboarding, read back strictly;
+// and the USIM's SQN array beside them, bound to the delivery it belongs to.
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { UsimSqnArray } from '../../src/lib/aka/sqn.js';
 import type { CredentialBundle } from '../../src/lib/onboarding/credential-bundle.js';
-import { FileCredentialStore } from '../../src/ue/credential-store.js';
+import { FileCredentialStore, MemoryCredentialStore } from '../../src/ue/credential-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'npn-ue-credentials-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -56,4 +67,58 @@ test('refuses a file others can read, and a malformed one, without echoing K', (
   expect(() => store.load()).toThrow(/k is not 32 hex digits/);
   writeFileSync(path, 'garbage');
   expect(() => store.load()).toThrow(/not JSON/);
+});
+
+describe('the USIM SQN array beside the credentials', () => {
+  const array = () => {
+    const a = UsimSqnArray.fromSqnMs(0x20);
+    a.accept(0x41); // SEQ 2, IND 1
+    return a;
+  };
+
+  test('saved 0600, read back for the same delivery only, removed when credentials change', () => {
+    const dir = mkdtempSync(join(root, 'sqn'));
+    const store = new FileCredentialStore(dir);
+    store.save(first);
+    expect(store.loadSqnArray(first)).toBeUndefined();
+    store.saveSqnArray(first, array());
+    expect(statSync(store.sqnPath).mode & 0o777).toBe(0o600);
+    expect(store.loadSqnArray(first)?.toJSON()).toEqual(array().toJSON());
+    expect(readFileSync(store.sqnPath, 'utf8')).not.toContain(first.k);
+    // Another delivery (rotated credentials, same SUPI) never inherits the array.
+    expect(store.loadSqnArray({ ...first, ackToken: 'B'.repeat(43) })).toBeUndefined();
+    expect(store.loadSqnArray(second)).toBeUndefined();
+    store.save(second);
+    expect(existsSync(store.sqnPath)).toBe(false);
+    expect(readdirSync(dir)).toEqual(['credentials.json']);
+  });
+
+  test('a damaged or world-readable array file is refused, not silently reset', () => {
+    const dir = mkdtempSync(join(root, 'sqn-bad'));
+    const store = new FileCredentialStore(dir);
+    store.save(first);
+    store.saveSqnArray(first, array());
+    chmodSync(store.sqnPath, 0o644);
+    expect(() => store.loadSqnArray(first)).toThrow(`chmod 600 ${store.sqnPath}`);
+    chmodSync(store.sqnPath, 0o600);
+    writeFileSync(store.sqnPath, 'garbage');
+    expect(() => store.loadSqnArray(first)).toThrow(/malformed/);
+    writeFileSync(
+      store.sqnPath,
+      JSON.stringify({ version: 1, supi: first.supi, ackToken: first.ackToken, seqMs: [1] }),
+    );
+    expect(() => store.loadSqnArray(first)).toThrow(/no valid SQN array/);
+  });
+
+  test('in memory: the same contract', () => {
+    const store = new MemoryCredentialStore();
+    expect(store.load()).toBeUndefined();
+    store.save(first, { sessionId: 's' });
+    expect(store.load()).toMatchObject({ bundle: first, sessionId: 's' });
+    store.saveSqnArray(first, array());
+    expect(store.loadSqnArray(first)?.sqnMs()).toBe(0x41);
+    expect(store.loadSqnArray(second)).toBeUndefined();
+    store.save(first);
+    expect(store.loadSqnArray(first)).toBeUndefined();
+  });
 });
