@@ -5,6 +5,10 @@ import { earKeyId } from '../nf/dcs/appraisal.js';
 import { createDcs } from '../nf/dcs/dcs.js';
 import { ConfigError, loadConfig } from '../nf/ps/config.js';
 import { createPs } from '../nf/ps/ps.js';
+import { createAmf } from '../nf/amf/amf.js';
+import { createAusf } from '../nf/ausf/ausf.js';
+import type { ProvisioningConfig } from '../nf/ps/config.js';
+import { startHlrAucGateway, type HlrAucGateway } from '../nf/udm/hlr-auc-gw.js';
 import { createUdm } from '../nf/udm/udm.js';
 import { adminToken, keyEncryptionKey, operatorKey, sharedKey, signingKey } from './data-dir.js';
 import { DCS_EAR_SIGNING_KEY, UDM_TRANSPORT_KEY } from './init.js';
@@ -27,6 +31,8 @@ interface StartContext {
   endpoints: Endpoints;
   /** where the peers that do not run in this process are (serve --peer NAME=URL) */
   peers: Endpoints;
+  /** serve --eap-sim-db: the UDM also answers hostapd's eap_sim_db on this UNIX datagram socket */
+  eapSimDb?: string;
 }
 
 /** A peer's base URL: in this process, else given with --peer. */
@@ -38,6 +44,21 @@ function peer(ctx: StartContext, self: string, name: string): string {
     );
   }
   return url;
+}
+
+/** DIR/npn-onboard.yaml: the PS's policy, and the SNPNs the network serves. */
+function deployment(ctx: StartContext): ProvisioningConfig {
+  try {
+    return loadConfig(ctx.dataDir);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliUsageError(err.message);
+    throw err;
+  }
+}
+
+/** The SNPNs of the configuration: what the UDM authorises and the AMF serves. */
+function servedSnpns(ctx: StartContext) {
+  return Object.values(deployment(ctx).snpns).map(({ mcc, mnc, nid }) => ({ mcc, mnc, nid }));
 }
 
 function sqlite(ctx: StartContext) {
@@ -76,22 +97,41 @@ export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
         kek: keyEncryptionKey(ctx.dataDir),
         adminToken: adminToken(ctx.dataDir),
         transportKey: sharedKey(ctx.dataDir, UDM_TRANSPORT_KEY),
+        servingNetworks: servedSnpns(ctx),
         logger: ctx.quiet ? false : { level: 'info' },
       });
-      const address = await udm.app.listen({ host: '127.0.0.1', port: ctx.port });
-      return { url: address, close: () => udm.close() };
+      let gateway: HlrAucGateway | undefined;
+      try {
+        const address = await udm.app.listen({ host: '127.0.0.1', port: ctx.port });
+        if (ctx.eapSimDb !== undefined) {
+          try {
+            gateway = await startHlrAucGateway({
+              path: ctx.eapSimDb,
+              authVectors: udm.authVectors,
+              logger: udm.app.log,
+            });
+          } catch (err) {
+            throw new CliUsageError(`--eap-sim-db: ${(err as Error).message}`);
+          }
+        }
+        return {
+          url: address,
+          async close() {
+            // before the store closes under it
+            await gateway?.close();
+            await udm.close();
+          },
+        };
+      } catch (err) {
+        await udm.close();
+        throw err;
+      }
     },
   },
   ps: {
     offset: 0,
     async start(ctx) {
-      let provisioning;
-      try {
-        provisioning = loadConfig(ctx.dataDir);
-      } catch (err) {
-        if (err instanceof ConfigError) throw new CliUsageError(err.message);
-        throw err;
-      }
+      const provisioning = deployment(ctx);
       const ps = await createPs({
         store: sqlite(ctx),
         kek: keyEncryptionKey(ctx.dataDir),
@@ -107,6 +147,32 @@ export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
       });
       const address = await ps.app.listen({ host: '127.0.0.1', port: ctx.port });
       return { url: address, close: () => ps.close() };
+    },
+  },
+  ausf: {
+    offset: 3,
+    async start(ctx) {
+      const ausf = await createAusf({
+        store: sqlite(ctx),
+        kek: keyEncryptionKey(ctx.dataDir),
+        adminToken: adminToken(ctx.dataDir),
+        udm: { baseUrl: peer(ctx, 'ausf', 'udm'), bearerToken: adminToken(ctx.dataDir) },
+        logger: ctx.quiet ? false : { level: 'info' },
+      });
+      const address = await ausf.app.listen({ host: '127.0.0.1', port: ctx.port });
+      return { url: address, close: () => ausf.close() };
+    },
+  },
+  amf: {
+    offset: 4,
+    async start(ctx) {
+      const amf = await createAmf({
+        ausf: { baseUrl: peer(ctx, 'amf', 'ausf'), bearerToken: adminToken(ctx.dataDir) },
+        snpns: servedSnpns(ctx),
+        logger: ctx.quiet ? false : { level: 'info' },
+      });
+      const address = await amf.app.listen({ host: '127.0.0.1', port: ctx.port });
+      return { url: address, close: () => amf.close() };
     },
   },
 };
@@ -125,6 +191,8 @@ export async function startNetwork(
     quiet: boolean;
     synchronous: 'FULL' | 'NORMAL';
     peers?: Endpoints;
+    /** the UDM also answers hostapd's eap_sim_db on this UNIX datagram socket */
+    eapSimDb?: string;
   },
 ): Promise<Network> {
   const running: [string, RunningFunction][] = [];
@@ -143,6 +211,7 @@ export async function startNetwork(
         synchronous: options.synchronous,
         endpoints,
         peers: options.peers ?? {},
+        ...(options.eapSimDb !== undefined ? { eapSimDb: options.eapSimDb } : {}),
       });
       running.push([name, r]);
       endpoints[name] = r.url;

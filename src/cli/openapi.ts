@@ -5,6 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { AMF_INTERFACES } from '../nf/amf/amf.js';
+import { AUSF_INTERFACES } from '../nf/ausf/ausf.js';
 import { DCS_INTERFACES } from '../nf/dcs/dcs.js';
 import { PS_INTERFACES } from '../nf/ps/ps.js';
 import { UDM_INTERFACES } from '../nf/udm/udm.js';
@@ -17,6 +19,8 @@ const INTERFACES: Record<string, InterfaceInfo[]> = {
   dcs: DCS_INTERFACES,
   udm: UDM_INTERFACES,
   ps: PS_INTERFACES,
+  ausf: AUSF_INTERFACES,
+  amf: AMF_INTERFACES,
 };
 
 /** The file name of an interface's document: its prefix, e.g. /endorsements/v1 -> endorsements-v1.json */

@@ -16,6 +16,7 @@ interface ServeOptions {
   json?: boolean;
   workers?: string;
   peer?: string[];
+  eapSimDb?: string;
 }
 
 /** --peer NAME=URL, repeatable: the functions that run elsewhere. */
@@ -117,6 +118,11 @@ export function registerServe(program: Command): void {
       '--peer <name=url...>',
       'where a function this process does not run listens (e.g. dcs=http://10.0.0.2:7701)',
     )
+    .option(
+      '--eap-sim-db <path>',
+      "the UDM also answers hostapd's eap_sim_db (hlr_auc_gw protocol) on this UNIX datagram " +
+        "socket: EAP-AKA and EAP-AKA' from its subscriptions (hostapd: eap_sim_db=unix:PATH)",
+    )
     .action(async (names: string[], o: ServeOptions) => {
       const dataDir = prepareDataDir(textOption('--data', o.data, 'a data directory'));
       const portBase = intOption('--port-base', o.portBase, 0, 65000);
@@ -134,6 +140,13 @@ export function registerServe(program: Command): void {
           );
         }
       }
+      if (o.eapSimDb !== undefined && !selected.includes('udm')) {
+        throw new CliUsageError('--eap-sim-db needs the udm in this serve');
+      }
+      if (o.eapSimDb !== undefined && workers > 1) {
+        // One process only can own the socket path.
+        throw new CliUsageError('--eap-sim-db runs with --workers 1 only');
+      }
       if (workers > 1 && cluster.isPrimary) {
         await runPrimary(workers, o.json === true);
         return;
@@ -143,6 +156,7 @@ export function registerServe(program: Command): void {
         quiet: o.json === true,
         synchronous,
         peers,
+        ...(o.eapSimDb !== undefined ? { eapSimDb: o.eapSimDb } : {}),
       });
       const { endpoints } = network;
       if (cluster.isWorker) process.send!({ endpoints });

@@ -2,7 +2,7 @@
 // parameter limits, pino logging with secrets redacted, and one error mapping, so that every
 // failure a client can cause is a ProblemDetails with a cause and nothing is ever a bare 500 or
 // a stack trace.
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { PROBLEM_JSON, ProblemError, problem, type InvalidParam } from './problem-details.js';
 
 export interface SbiServerOptions {
@@ -29,12 +29,25 @@ export function createSbiServer(options: SbiServerOptions): FastifyInstance {
   const app = Fastify({
     logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    routerOptions: { maxParamLength: 256 },
+    // A maximal NAI SUPI or SUCI (TS 23.003: up to 253-octet realms) fits in one path parameter.
+    routerOptions: { maxParamLength: 1024 },
     // A stopping function closes idle keep-alive connections instead of waiting them out.
     forceCloseConnections: 'idle',
     // Validation errors are collected (allErrors) so invalidParams can list every one.
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
     return503OnClosing: true,
+    // The router's own refusals (a path parameter too long, a malformed URL) as ProblemDetails.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const p = problem(
+        tooLong ? 414 : 400,
+        'MANDATORY_IE_INCORRECT',
+        tooLong
+          ? 'a path parameter is longer than 1024 characters'
+          : `the URL of ${request.method} cannot be decoded`,
+      ).problem;
+      void (reply as FastifyReply).code(p.status).type(PROBLEM_JSON).send(p);
+    },
   });
 
   app.setNotFoundHandler((request, reply) => {

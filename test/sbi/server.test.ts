@@ -44,6 +44,19 @@ describe('createSbiServer: every failure is ProblemDetails', () => {
     expect(r.statusCode).toBe(201);
   });
 
+  test('a path parameter up to 1024 characters routes (a long NAI); a longer one is a 414 ProblemDetails', async () => {
+    const app = createSbiServer({ name: 'test' });
+    app.get<{ Params: { id: string } }>('/things/:id', async (request) => ({
+      length: request.params.id.length,
+    }));
+    const long = await app.inject({ method: 'GET', url: `/things/${'a'.repeat(1024)}` });
+    expect(long.json()).toEqual({ length: 1024 });
+    const tooLong = await app.inject({ method: 'GET', url: `/things/${'a'.repeat(1025)}` });
+    expect(tooLong.statusCode).toBe(414);
+    expect(tooLong.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(tooLong.json()).toMatchObject({ status: 414, cause: 'MANDATORY_IE_INCORRECT' });
+  });
+
   test('schema violations list every invalid parameter', async () => {
     const r = await testServer().inject({
       method: 'POST',

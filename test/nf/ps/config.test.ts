@@ -59,7 +59,12 @@ describe('the default configuration', () => {
       deliveryTimeoutMs: 600_000,
       clockSkewMs: 300_000,
     });
-    expect(config.retry).toEqual({ maxAttempts: 8, firstRetryMs: 1000, maxRetryMs: 300_000, leaseMs: 30_000 });
+    expect(config.retry).toEqual({
+      maxAttempts: 8,
+      firstRetryMs: 1000,
+      maxRetryMs: 300_000,
+      leaseMs: 30_000,
+    });
   });
 
   test('takes other identifiers, and is commented', () => {
