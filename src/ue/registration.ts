@@ -101,6 +101,8 @@ export interface RegistrationResult {
   result: 'AUTHENTICATION_SUCCESS';
   /** the registration's id at the AMF */
   registrationId: string;
+  /** the SUCI the UE registered with (no secret: the SUPI concealed) */
+  suci: string;
   supi: string;
   snpn: SnpnId;
   authMethod: '5G_AKA' | 'EAP_AKA_PRIME';
@@ -205,6 +207,7 @@ export async function register(options: RegisterOptions): Promise<RegistrationRe
   return {
     result: 'AUTHENTICATION_SUCCESS',
     registrationId: challenge.id,
+    suci,
     supi: outcome.supi,
     snpn,
     authMethod: challenge.authMethod,

@@ -1,6 +1,12 @@
 // The demo's numbers and drawing: nearest-rank percentiles, the summary's fields, the ladder.
 import { describe, expect, test } from 'vitest';
-import { ladder, percentile, ProgressBar, summarise } from '../../src/cli/demo/report.js';
+import {
+  ladder,
+  percentile,
+  ProgressBar,
+  registrationLadder,
+  summarise,
+} from '../../src/cli/demo/report.js';
 
 describe('percentile (nearest rank)', () => {
   test('matches the definition on small sets', () => {
@@ -14,8 +20,16 @@ describe('percentile (nearest rank)', () => {
 });
 
 test('summarise: the issue fields, rate over the elapsed time', () => {
-  const s = summarise(4, [10, 30, 20], 1, 1500);
-  expect(s).toEqual({ ues: 4, onboarded: 3, failed: 1, rate_per_s: 2, p50_ms: 20, p99_ms: 30 });
+  const s = summarise(4, [10, 30, 20], 1, 1500, { onboarded: 4, authenticated: 3 });
+  expect(s).toEqual({
+    ues: 4,
+    onboarded: 4,
+    authenticated: 3,
+    failed: 1,
+    rate_per_s: 2,
+    p50_ms: 20,
+    p99_ms: 30,
+  });
 });
 
 test('the progress bar counts successes and failures', () => {
@@ -53,3 +67,25 @@ test('the ladder has the four lifelines and every step with its time', () => {
   // Every arrow ends on a lifeline: the columns line up.
   for (const line of lines.slice(2, -1)) expect(line[0]).toBe('|');
 });
+
+test.each(['5G_AKA', 'EAP_AKA_PRIME'])(
+  'the registration ladder (%s): UE, AMF, AUSF, UDM',
+  (method) => {
+    const text = registrationLadder(
+      { suci: 1.5, challenge: 20, authentication: 10, total: 31.5 },
+      {
+        suci: 'suci-0-001-01-0-1-1-abcdef',
+        snn: '5G:mnc001.mcc001.3gppnetwork.org:000007ED9D5',
+        authMethod: method,
+        supi: 'imsi-001010000000001',
+      },
+    );
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^UE\s+AMF\s+AUSF\s+UDM$/);
+    expect(text).toContain('generate-auth-data');
+    expect(text).toContain(method === '5G_AKA' ? 'RES*' : "EAP AKA'-Challenge");
+    expect(text).toContain('authenticated as imsi-001010000000001');
+    for (const t of ['1.5 ms', '20.0 ms', '10.0 ms', '31.5 ms in all']) expect(text).toContain(t);
+    for (const line of lines.slice(1, -1)) expect(line[0]).toBe('|');
+  },
+);

@@ -69,11 +69,14 @@ test('serve --json runs the PS, the DCS and the UDM; each serves its OpenAPI doc
   const child = spawn(BIN, ['serve', '--data', data, '--port-base', '0', '--json']);
   try {
     const { endpoints } = await readyLine(child);
-    expect(Object.keys(endpoints).sort()).toEqual(['dcs', 'ps', 'udm']);
+    expect(Object.keys(endpoints).sort()).toEqual(['amf', 'ausf', 'dcs', 'ps', 'udm']);
     for (const [fn, prefix] of [
       ['ps', '/onboarding/v1'],
       ['dcs', '/verification/v1'],
       ['udm', '/nudm-cp/v1'],
+      ['udm', '/nudm-ueau/v1'],
+      ['ausf', '/nausf-auth/v1'],
+      ['amf', '/namf-reg/v1'],
     ] as const) {
       const r = await fetch(`${endpoints[fn]}${prefix}/openapi.json`);
       expect(r.status).toBe(200);
@@ -98,12 +101,12 @@ test('a lone PS without its peers is told to pass --peer', async () => {
   expect(bad.stderr).toMatch(/--peer expects NAME=URL/);
 });
 
-test('demo --ues 12 --json: every device onboarded, the summary has the issue fields', async () => {
+test('demo --ues 12 --json: every device onboarded and authenticated, the issue fields', async () => {
   const summary = await runJson(['demo', '--ues', '12', '--json']);
   expect(Object.keys(summary).sort()).toEqual(
-    ['failed', 'onboarded', 'p50_ms', 'p99_ms', 'rate_per_s', 'ues'].sort(),
+    ['authenticated', 'failed', 'onboarded', 'p50_ms', 'p99_ms', 'rate_per_s', 'ues'].sort(),
   );
-  expect(summary).toMatchObject({ ues: 12, onboarded: 12, failed: 0 });
+  expect(summary).toMatchObject({ ues: 12, onboarded: 12, authenticated: 12, failed: 0 });
   expect(summary.rate_per_s as number).toBeGreaterThan(0);
   expect(summary.p99_ms as number).toBeGreaterThanOrEqual(summary.p50_ms as number);
 }, 60_000);
@@ -114,6 +117,10 @@ test('demo prints the ladder of the first UE and the summary line', async () => 
   expect(r.stdout).toMatch(/^UE\s+PS\s+DCS\s+UDM$/m);
   expect(r.stdout).toContain('EAR affirming');
   expect(r.stdout).toMatch(/PUT imsi-00101\d{10} \(5G_AKA\)/);
-  expect(r.stdout).toMatch(/onboarded 3 of 3; [\d.]+\/s, p50 [\d.]+ ms, p99 [\d.]+ ms/);
+  expect(r.stdout).toMatch(/^UE\s+AMF\s+AUSF\s+UDM$/m);
+  expect(r.stdout).toMatch(/authenticated as imsi-00101\d{10}/);
+  expect(r.stdout).toMatch(
+    /onboarded 3 of 3, authenticated 3; [\d.]+\/s, p50 [\d.]+ ms, p99 [\d.]+ ms/,
+  );
   expect((await runCli(['demo', '--ues', '0'])).stderr).toMatch(/--ues/);
 }, 60_000);

@@ -1,13 +1,18 @@
-// `npn-onboard demo [--ues N] [--json]`: the whole of Steps 1 and 2 on this machine. A fresh data
-// directory, the network (DCS, UDM, PS) in this process, N simulated devices made and registered
-// at the DCS, then all of them onboarded concurrently; the first one's steps as a ladder.
+// `npn-onboard demo [--ues N] [--json]`: Steps 1, 2 and 3 on this machine. A fresh data directory,
+// the network (DCS, UDM, PS, AUSF, AMF) in this process, N simulated devices made and registered
+// at the DCS, then all of them onboarded concurrently, each then registering with the SNPN (5G AKA
+// or EAP-AKA' with its new credentials); the first one's steps as two ladders.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { servingNetworkName } from '../../lib/aka/serving-network-name.js';
+import { AmfClient } from '../../nf/amf/client.js';
+import { loadConfig } from '../../nf/ps/config.js';
 import { OnboardingClient } from '../../nf/ps/client.js';
 import { FileCredentialStore } from '../../ue/credential-store.js';
 import type { OnboardingResult } from '../../ue/onboarding.js';
+import type { RegistrationResult } from '../../ue/registration.js';
 import { openSoftwareKeyStore } from '../../ue/software-key-store.js';
 import { intOption, textOption } from '../args.js';
 import { adminToken } from '../data-dir.js';
@@ -16,7 +21,7 @@ import { initDataDir } from '../init.js';
 import { startNetwork } from '../network.js';
 import { CliUsageError } from '../usage-error.js';
 import { onboardMany } from './onboard-many.js';
-import { ladder, ProgressBar, summarise, type DemoSummary } from './report.js';
+import { ladder, ProgressBar, registrationLadder, summarise, type DemoSummary } from './report.js';
 
 export interface DemoOptions {
   ues: number;
@@ -29,7 +34,7 @@ export interface DemoOptions {
 
 export interface DemoResult {
   summary: DemoSummary;
-  first?: { ueid: string; result: OnboardingResult };
+  first?: { ueid: string; result: OnboardingResult; registration?: RegistrationResult };
   failures: Record<string, number>;
 }
 
@@ -44,7 +49,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   try {
     const dataDir = join(root, 'data');
     initDataDir(dataDir);
-    const network = await startNetwork(dataDir, ['dcs', 'udm', 'ps'], {
+    const network = await startNetwork(dataDir, ['dcs', 'udm', 'ps', 'ausf', 'amf'], {
       portBase: 0,
       quiet: true,
       // A throw-away directory: commits need to survive a crash of this process, not a power cut.
@@ -77,19 +82,36 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         };
       });
       const client = new OnboardingClient({ baseUrl: network.endpoints.ps! });
+      // What the SNPNs' cells broadcast: the network serves every SNPN of its configuration.
+      const broadcast = Object.values(loadConfig(dataDir).snpns).map(({ mcc, mnc, nid }) => ({
+        mcc,
+        mnc,
+        nid,
+      }));
       const bar = new ProgressBar(options.ues);
       let first: DemoResult['first'];
-      const { latencies, failures, elapsedMs } = await onboardMany(client, devices, {
-        form: options.form,
-        concurrency: options.concurrency,
-        onSettled(index, result) {
-          if (index === 0 && result) first = { ueid: manifest.devices[0]!.ueid, result };
-          if (options.verbose) bar.tick(result !== undefined);
+      const { latencies, onboarded, authenticated, failures, elapsedMs } = await onboardMany(
+        client,
+        devices,
+        {
+          form: options.form,
+          concurrency: options.concurrency,
+          register: { amf: new AmfClient({ baseUrl: network.endpoints.amf! }), broadcast },
+          onSettled(index, outcome, ok) {
+            if (index === 0 && outcome.onboarding) {
+              first = {
+                ueid: manifest.devices[0]!.ueid,
+                result: outcome.onboarding,
+                ...(outcome.registration ? { registration: outcome.registration } : {}),
+              };
+            }
+            if (options.verbose) bar.tick(ok);
+          },
         },
-      });
+      );
       const failed = Object.values(failures).reduce((a, b) => a + b, 0);
       return {
-        summary: summarise(options.ues, latencies, failed, elapsedMs),
+        summary: summarise(options.ues, latencies, failed, elapsedMs, { onboarded, authenticated }),
         ...(first !== undefined ? { first } : {}),
         failures,
       };
@@ -111,7 +133,9 @@ interface DemoCliOptions {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('onboard simulated devices end to end on this machine (temporary data directory)')
+    .description(
+      'onboard simulated devices end to end on this machine, then register them with the SNPN (temporary data directory)',
+    )
     .option('--ues <n>', 'how many devices to make and onboard', '100')
     .option('--form <form>', 'Evidence form: cwt or jwt', 'cwt')
     .option('--concurrency <n>', 'onboardings in flight at once', '64')
@@ -142,12 +166,23 @@ export function registerDemo(program: Command): void {
               authMethod: bundle.authMethod,
             })}\n\n`,
           );
+          if (first.registration) {
+            const r = first.registration;
+            process.stdout.write(
+              `${registrationLadder(r.timings, {
+                suci: r.suci,
+                snn: servingNetworkName(r.snpn),
+                authMethod: r.authMethod,
+                supi: r.supi,
+              })}\n\n`,
+            );
+          }
         }
         const causes = Object.entries(failures)
           .map(([c, n]) => `${c} x${n}`)
           .join(', ');
         process.stdout.write(
-          `onboarded ${summary.onboarded} of ${summary.ues}` +
+          `onboarded ${summary.onboarded} of ${summary.ues}, authenticated ${summary.authenticated}` +
             (summary.failed > 0 ? `, failed ${summary.failed} (${causes})` : '') +
             `; ${summary.rate_per_s}/s, p50 ${summary.p50_ms} ms, p99 ${summary.p99_ms} ms\n`,
         );

@@ -302,12 +302,11 @@ class Validator {
       ['onboarding'],
       ['nonceLifetime', 'deliveryTimeout', 'clockSkew'],
     );
-    const r = this.object(top.retry ?? {}, ['retry'], [
-      'maxAttempts',
-      'firstRetry',
-      'maxRetry',
-      'lease',
-    ]);
+    const r = this.object(
+      top.retry ?? {},
+      ['retry'],
+      ['maxAttempts', 'firstRetry', 'maxRetry', 'lease'],
+    );
     const config: ProvisioningConfig = {
       snpns,
       policy,
