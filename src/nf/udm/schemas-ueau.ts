@@ -2,6 +2,7 @@
 // the AUSF's requests with them and serialises the answers with them; they feed the OpenAPI
 // document. Names and patterns as TS 29.503 writes them; the serving network name also takes the
 // SNPN form (`:<NID>`, 11 upper-case hex digits).
+import { supiParams } from './schemas.js';
 
 const hex = (digits: number, description: string) =>
   ({ type: 'string', pattern: `^[A-Fa-f0-9]{${digits}}$`, description }) as const;
@@ -33,17 +34,8 @@ export const supiOrSuciParams = {
   },
 } as const;
 
-export const ueauSupiParams = {
-  type: 'object',
-  required: ['supi'],
-  properties: {
-    supi: {
-      type: 'string',
-      description: 'TS 29.571 Supi: imsi-<5 to 15 digits> or nai-<username>@<realm>',
-      maxLength: 257,
-    },
-  },
-} as const;
+/** The same SUPI path parameter as the credential provisioning API's. */
+export const ueauSupiParams = supiParams;
 
 /** TS 29.503 AuthenticationInfoRequest. */
 export const authenticationInfoRequestSchema = {
