@@ -41,34 +41,41 @@ const dataDir = join(root, 'data');
 initDataDir(dataDir);
 // BENCH_SERVER_NODE_ARGS passes node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=DIR".
 const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-const server = spawn(
-  process.execPath,
-  [
-    ...nodeArgs,
-    BIN,
-    'serve',
-    '--data',
-    dataDir,
-    '--port-base',
-    '0',
-    '--json',
-    '--sqlite-synchronous',
-    SYNCHRONOUS,
-    '--workers',
-    WORKERS,
-  ],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
+const serve = (args: string[]) =>
+  spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      BIN,
+      'serve',
+      ...args,
+      '--data',
+      dataDir,
+      '--port-base',
+      '0',
+      '--json',
+      '--sqlite-synchronous',
+      SYNCHRONOUS,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+// With --workers N the AMF, whose registrations live in memory, runs in a process of its own.
+const servers =
+  WORKERS === '1' ? [serve([])] : [serve(['dcs', 'udm', 'ps', 'ausf', '--workers', WORKERS])];
 const watchdog = setTimeout(() => {
   process.stderr.write('bench/onboarding: did not finish in time; stopping\n');
-  server.kill('SIGKILL');
+  for (const server of servers) server.kill('SIGKILL');
   rmSync(root, { recursive: true, force: true });
   process.exit(1);
 }, 600_000);
 watchdog.unref();
 
 try {
-  const { endpoints } = await readyLine(server);
+  const { endpoints } = await readyLine(servers[0]!);
+  if (WORKERS !== '1') {
+    servers.push(serve(['amf', '--peer', `ausf=${endpoints.ausf!}`]));
+    Object.assign(endpoints, (await readyLine(servers[1]!)).endpoints);
+  }
   const batch = join(root, 'devices');
   const { manifest } = makeDevices({ count: UES, deviceClass: 'bench-meter', out: batch });
   await registerDeviceBatch({
@@ -110,7 +117,10 @@ try {
         : '1-2 (challenge, Evidence, appraisal, credentials to the UDM, JWE to the UE, ack)',
       node: process.version,
       store: `sqlite (WAL, synchronous ${SYNCHRONOUS})`,
-      server: WORKERS === '1' ? 'all functions in one process' : `serve --workers ${WORKERS}`,
+      server:
+        WORKERS === '1'
+          ? 'all functions in one process'
+          : `serve dcs udm ps ausf --workers ${WORKERS}, serve amf`,
       form: FORM,
       ues: UES,
       concurrency: CONCURRENCY,
@@ -125,7 +135,9 @@ try {
     })}\n`,
   );
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.on('exit', r));
+  for (const server of servers.reverse()) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.on('exit', r));
+  }
   rmSync(root, { recursive: true, force: true });
 }

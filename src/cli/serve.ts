@@ -124,7 +124,7 @@ export function registerServe(program: Command): void {
         "socket: EAP-AKA and EAP-AKA' from its subscriptions (hostapd: eap_sim_db=unix:PATH)",
     )
     .action(async (names: string[], o: ServeOptions) => {
-      const dataDir = prepareDataDir(textOption('--data', o.data, 'a data directory'));
+      const dataText = textOption('--data', o.data, 'a data directory');
       const portBase = intOption('--port-base', o.portBase, 0, 65000);
       const workers = intOption('--workers', o.workers, 1, 64);
       const peers = parsePeers(o.peer);
@@ -147,6 +147,17 @@ export function registerServe(program: Command): void {
         // One process only can own the socket path.
         throw new CliUsageError('--eap-sim-db runs with --workers 1 only');
       }
+      if (workers > 1 && selected.includes('amf')) {
+        // Its registrations live in process memory: a UE's next request could reach a worker that
+        // never saw its registration.
+        throw new CliUsageError(
+          '--workers runs stateless functions only; the AMF keeps each registration in memory: ' +
+            'run it in its own serve (serve amf --peer ausf=URL) and name the others, e.g. ' +
+            'serve dcs udm ps ausf --workers 2',
+        );
+      }
+      // Only once every option checked out: a refused command leaves nothing behind.
+      const dataDir = prepareDataDir(dataText);
       if (workers > 1 && cluster.isPrimary) {
         await runPrimary(workers, o.json === true);
         return;

@@ -1,7 +1,7 @@
 // The operator's path from a fresh checkout: init, serve with every function, and the demo that
 // runs Steps 1-2 for simulated devices; each checked from outside, as a user runs them.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,14 @@ test('serve --json runs the PS, the DCS and the UDM; each serves its OpenAPI doc
     expect(await exited).toBe(0);
   }
 }, 30_000);
+
+test('serve --workers N refuses the AMF (its registrations live in memory) and writes nothing', async () => {
+  const data = join(tempDir(), 'never-made');
+  const r = await runCli(['serve', '--data', data, '--workers', '2']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/AMF keeps each registration in memory.*serve amf --peer ausf=URL/);
+  expect(existsSync(data)).toBe(false);
+});
 
 test('a lone PS without its peers is told to pass --peer', async () => {
   const data = join(tempDir(), 'data');
