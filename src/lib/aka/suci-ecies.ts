@@ -192,23 +192,33 @@ function checkOutput(
   }
 }
 
-// X25519 keys go through DER, since node:crypto imports no raw X25519 keys (RFC 8410 prefixes).
+// X25519 private keys go through DER, since node:crypto imports no raw X25519 keys (RFC 8410
+// prefix), and a JWK private key needs its public half.
 const X25519_PKCS8_PREFIX = fromHex('302e020100300506032b656e04220420');
-const X25519_SPKI_PREFIX = fromHex('302a300506032b656e032100');
+
+// OpenSSL 3 decodes a DER key in about 360 us, most of a SUCI's cost: a private key is imported
+// once per byte array (the UDM keeps its home network keys' arrays; the UE uses its ephemeral key
+// twice), held weakly so it goes with the array.
+// (The bytes are kept too, so an array changed in place is imported again.)
+const x25519PrivateKeys = new WeakMap<Uint8Array, { bytes: Uint8Array; keyObject: KeyObject }>();
 
 function x25519PrivateKey(key: Uint8Array): KeyObject {
-  return createPrivateKey({
+  const cached = x25519PrivateKeys.get(key);
+  if (cached !== undefined && equalBytes(cached.bytes, key)) return cached.keyObject;
+  const keyObject = createPrivateKey({
     key: Buffer.from(concat(X25519_PKCS8_PREFIX, key)),
     format: 'der',
     type: 'pkcs8',
   });
+  x25519PrivateKeys.set(key, { bytes: key.slice(), keyObject });
+  return keyObject;
 }
 
+/** A public key as a JWK: no DER decoder (7 us instead of 80). */
 function x25519PublicKey(key: Uint8Array): KeyObject {
   return createPublicKey({
-    key: Buffer.from(concat(X25519_SPKI_PREFIX, key)),
-    format: 'der',
-    type: 'spki',
+    key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(key).toString('base64url') },
+    format: 'jwk',
   });
 }
 

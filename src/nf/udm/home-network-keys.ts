@@ -66,6 +66,9 @@ export class HomeNetworkKeyService {
     checkHnKeyIds(keyIds);
   }
 
+  /** unsealed private keys by "scheme/id": a key pair never changes once made */
+  readonly #privateKeys = new Map<string, Uint8Array>();
+
   /**
    * Makes the configured key pairs that do not exist yet. Safe against a twin process starting
    * at the same time: the first insert wins and the other's pair is dropped.
@@ -114,9 +117,15 @@ export class HomeNetworkKeyService {
   async homeNetworkPrivateKey(scheme: HnScheme, hnKeyId: number): Promise<Uint8Array | undefined> {
     if (scheme !== 'A' && scheme !== 'B') return undefined;
     if (!Number.isInteger(hnKeyId) || hnKeyId < 0 || hnKeyId > 255) return undefined;
+    const id = `${scheme}/${hnKeyId}`;
+    const cached = this.#privateKeys.get(id);
+    if (cached !== undefined) return cached;
     const row = await this.#row(scheme, hnKeyId);
     if (!row) return undefined;
-    return unseal(this.kek, row.private_key_sealed, hnKeyAad(scheme, hnKeyId));
+    const key = unseal(this.kek, row.private_key_sealed, hnKeyAad(scheme, hnKeyId));
+    // The same array each time: the SIDF's ECIES keeps the key it imported from it.
+    this.#privateKeys.set(id, key);
+    return key;
   }
 
   #row(scheme: HnScheme, hnKeyId: number) {

@@ -20,7 +20,10 @@ import { UdmAuthError } from './ueau-errors.js';
 
 /** Where the SIDF finds a home network private key (HomeNetworkKeyService has this shape). */
 export interface HnPrivateKeySource {
-  /** The 32-byte private key of a scheme and key id, or undefined when the UDM has none. */
+  /**
+   * The 32-byte private key of a scheme and key id, or undefined when the UDM has none. The
+   * source keeps it (the same array each time, so its imported key object is reused): read only.
+   */
   homeNetworkPrivateKey(scheme: 'A' | 'B', hnKeyId: number): Promise<Uint8Array | undefined>;
 }
 
@@ -153,8 +156,6 @@ export class Sidf {
         );
       }
       throw err;
-    } finally {
-      key.fill(0);
     }
   }
 }
