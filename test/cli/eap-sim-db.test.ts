@@ -15,6 +15,7 @@ import { OnboardingClient } from '../../src/nf/ps/client.js';
 import { FileCredentialStore } from '../../src/ue/credential-store.js';
 import { permanentIdentity, usimOfDevice } from '../../src/ue/external-sim.js';
 import { onboard } from '../../src/ue/onboarding.js';
+import { register } from '../../src/ue/registration.js';
 import { openSoftwareKeyStore } from '../../src/ue/software-key-store.js';
 import {
   findExecutable,
@@ -47,7 +48,7 @@ describe.skipIf(missing.length > 0)(
     ? "serve --eap-sim-db: hostapd authenticates an onboarded device with EAP-AKA'"
     : `SKIPPED: ${missing.join(' and ')} not installed (apt-get install hostapd eapoltest)`,
   () => {
-    test("onboard through the PS, then EAP-AKA' to SUCCESS through hostapd; the socket goes with serve", async () => {
+    test("onboard through the PS, EAP-AKA' through hostapd, the AMF, hostapd again; the socket goes with serve", async () => {
       const data = join(root, 'data');
       expect((await runCli(['init', '--data', data])).code).toBe(0);
       const config = join(data, 'npn-onboard.yaml');
@@ -100,6 +101,28 @@ describe.skipIf(missing.length > 0)(
       });
       expect(run.verdict, run.log).toBe('SUCCESS');
       expect(run.code).toBe(0);
+      expect(run.answers).toEqual(['UMTS-AUTH']);
+
+      // One SQN state for hostapd and the AMF: separate counters would hand the AMF the SQN the
+      // USIM has just seen, and the UE would answer AUTS (a resync) instead of RES.
+      const registration = await register({
+        amf: endpoints.amf!,
+        device: deviceDir,
+        broadcast: [bundle.snpn],
+      });
+      expect(registration.result).toBe('AUTHENTICATION_SUCCESS');
+      expect(registration.authMethod).toBe('EAP_AKA_PRIME');
+      expect(registration.resyncs).toBe(0);
+      const again = await runEapolTest({
+        binary: eapolTestBinary!,
+        dir: root,
+        name: 'cli-again',
+        port,
+        identity: permanentIdentity(bundle, "AKA'"),
+        usim: usimOfDevice(deviceDir).usim,
+      });
+      expect(again.verdict, again.log).toBe('SUCCESS');
+      expect(again.answers).toEqual(['UMTS-AUTH']);
       await hostapd.stop();
       hostapd = undefined;
 
@@ -118,7 +141,6 @@ test('--eap-sim-db needs the UDM in this serve, and one process', async () => {
   expect(noUdm.stderr).toMatch(/--eap-sim-db needs the udm/);
   const workers = await runCli([
     'serve',
-    'udm',
     '--data',
     data,
     '--workers',
