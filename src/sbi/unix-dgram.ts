@@ -4,6 +4,7 @@
 // importing this module runs without the addon until a socket is actually opened.
 import type { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 
@@ -135,7 +136,16 @@ export class UnixDatagramSocket {
   static bind(path: string, options: BindOptions = {}): UnixDatagramSocket {
     if (options.replaceStale) removeStaleSocket(path);
     const socket = native().createSocket('unix_dgram');
-    const err = syncCall(socket, () => socket.bind(path));
+    // bind() creates the file with the process's umask: made owner-only from the start, so there
+    // is no moment in which others may send to it (the chmod below then sets the mode asked for).
+    // bind() is synchronous; a file another thread creates in that instant is only made stricter.
+    const previous = isMainThread ? process.umask(0o177) : undefined;
+    let err: Error | undefined;
+    try {
+      err = syncCall(socket, () => socket.bind(path));
+    } finally {
+      if (previous !== undefined) process.umask(previous);
+    }
     if (err !== undefined) {
       socket.close();
       throw new UnixDgramError(`cannot bind ${path}: ${errnoName(err)}`, errnoName(err));
