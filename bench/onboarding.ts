@@ -17,7 +17,7 @@ import { initDataDir } from '../src/cli/init.js';
 import { OnboardingClient } from '../src/nf/ps/client.js';
 import { MemoryCredentialStore } from '../src/ue/credential-store.js';
 import { AmfClient } from '../src/nf/amf/client.js';
-import { loadConfig } from '../src/nf/ps/config.js';
+import { loadConfig, snpnIds } from '../src/nf/ps/config.js';
 import { openSoftwareKeyStore } from '../src/ue/software-key-store.js';
 import { readyLine } from '../src/cli/ready-line.js';
 
@@ -91,11 +91,7 @@ try {
   }));
 
   const client = new OnboardingClient({ baseUrl: endpoints.ps! });
-  const broadcast = Object.values(loadConfig(dataDir).snpns).map(({ mcc, mnc, nid }) => ({
-    mcc,
-    mnc,
-    nid,
-  }));
+  const broadcast = snpnIds(loadConfig(dataDir));
   const { latencies, onboarded, authenticated, failures, elapsedMs } = await onboardMany(
     client,
     devices,

@@ -3,11 +3,10 @@
 import { join } from 'node:path';
 import { earKeyId } from '../nf/dcs/appraisal.js';
 import { createDcs } from '../nf/dcs/dcs.js';
-import { ConfigError, loadConfig } from '../nf/ps/config.js';
+import { ConfigError, loadConfig, snpnIds, type ProvisioningConfig } from '../nf/ps/config.js';
 import { createPs } from '../nf/ps/ps.js';
 import { createAmf } from '../nf/amf/amf.js';
 import { createAusf } from '../nf/ausf/ausf.js';
-import type { ProvisioningConfig } from '../nf/ps/config.js';
 import { startHlrAucGateway, type HlrAucGateway } from '../nf/udm/hlr-auc-gw.js';
 import { createUdm } from '../nf/udm/udm.js';
 import { adminToken, keyEncryptionKey, operatorKey, sharedKey, signingKey } from './data-dir.js';
@@ -33,6 +32,8 @@ interface StartContext {
   peers: Endpoints;
   /** serve --eap-sim-db: the UDM also answers hostapd's eap_sim_db on this UNIX datagram socket */
   eapSimDb?: string;
+  /** DIR/npn-onboard.yaml, read once for every function that needs it */
+  deployment(): ProvisioningConfig;
 }
 
 /** A peer's base URL: in this process, else given with --peer. */
@@ -47,18 +48,13 @@ function peer(ctx: StartContext, self: string, name: string): string {
 }
 
 /** DIR/npn-onboard.yaml: the PS's policy, and the SNPNs the network serves. */
-function deployment(ctx: StartContext): ProvisioningConfig {
+function loadDeployment(dataDir: string): ProvisioningConfig {
   try {
-    return loadConfig(ctx.dataDir);
+    return loadConfig(dataDir);
   } catch (err) {
     if (err instanceof ConfigError) throw new CliUsageError(err.message);
     throw err;
   }
-}
-
-/** The SNPNs of the configuration: what the UDM authorises and the AMF serves. */
-function servedSnpns(ctx: StartContext) {
-  return Object.values(deployment(ctx).snpns).map(({ mcc, mnc, nid }) => ({ mcc, mnc, nid }));
 }
 
 function sqlite(ctx: StartContext) {
@@ -97,7 +93,7 @@ export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
         kek: keyEncryptionKey(ctx.dataDir),
         adminToken: adminToken(ctx.dataDir),
         transportKey: sharedKey(ctx.dataDir, UDM_TRANSPORT_KEY),
-        servingNetworks: servedSnpns(ctx),
+        servingNetworks: snpnIds(ctx.deployment()),
         logger: ctx.quiet ? false : { level: 'info' },
       });
       let gateway: HlrAucGateway | undefined;
@@ -131,7 +127,7 @@ export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
   ps: {
     offset: 0,
     async start(ctx) {
-      const provisioning = deployment(ctx);
+      const provisioning = ctx.deployment();
       const ps = await createPs({
         store: sqlite(ctx),
         kek: keyEncryptionKey(ctx.dataDir),
@@ -168,7 +164,7 @@ export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
     async start(ctx) {
       const amf = await createAmf({
         ausf: { baseUrl: peer(ctx, 'amf', 'ausf'), bearerToken: adminToken(ctx.dataDir) },
-        snpns: servedSnpns(ctx),
+        snpns: snpnIds(ctx.deployment()),
         logger: ctx.quiet ? false : { level: 'info' },
       });
       const address = await amf.app.listen({ host: '127.0.0.1', port: ctx.port });
@@ -200,6 +196,8 @@ export async function startNetwork(
   const close = async () => {
     for (const [, r] of running.reverse()) await r.close();
   };
+  let config: ProvisioningConfig | undefined;
+  const deployment = () => (config ??= loadDeployment(dataDir));
   try {
     for (const name of Object.keys(FUNCTIONS).filter((n) => names.includes(n))) {
       const fn = FUNCTIONS[name]!;
@@ -212,6 +210,7 @@ export async function startNetwork(
         endpoints,
         peers: options.peers ?? {},
         ...(options.eapSimDb !== undefined ? { eapSimDb: options.eapSimDb } : {}),
+        deployment,
       });
       running.push([name, r]);
       endpoints[name] = r.url;

@@ -16,7 +16,7 @@ import { createAmf, type Amf } from '../../src/nf/amf/amf.js';
 import { createAusf, type Ausf } from '../../src/nf/ausf/ausf.js';
 import { createDcs, type Dcs } from '../../src/nf/dcs/dcs.js';
 import { OnboardingClient } from '../../src/nf/ps/client.js';
-import type { ProvisioningConfig } from '../../src/nf/ps/config.js';
+import { snpnIds, type ProvisioningConfig } from '../../src/nf/ps/config.js';
 import { createPs, type Ps } from '../../src/nf/ps/ps.js';
 import { createUdm, type Udm } from '../../src/nf/udm/udm.js';
 import type { StoreConfig } from '../../src/store/store-config.js';
@@ -59,7 +59,7 @@ export async function startFullNetwork(
     closers.push(() => nf.close());
     return nf.app.listen({ host: '127.0.0.1', port: 0 });
   };
-  const snpns = Object.values(provisioning.snpns).map(({ mcc, mnc, nid }) => ({ mcc, mnc, nid }));
+  const snpns = snpnIds(provisioning);
   try {
     const dcs = await createDcs({
       store,

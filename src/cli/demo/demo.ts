@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { servingNetworkName } from '../../lib/aka/serving-network-name.js';
 import { AmfClient } from '../../nf/amf/client.js';
-import { loadConfig } from '../../nf/ps/config.js';
+import { loadConfig, snpnIds } from '../../nf/ps/config.js';
 import { OnboardingClient } from '../../nf/ps/client.js';
 import { FileCredentialStore } from '../../ue/credential-store.js';
 import type { OnboardingResult } from '../../ue/onboarding.js';
@@ -83,11 +83,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       });
       const client = new OnboardingClient({ baseUrl: network.endpoints.ps! });
       // What the SNPNs' cells broadcast: the network serves every SNPN of its configuration.
-      const broadcast = Object.values(loadConfig(dataDir).snpns).map(({ mcc, mnc, nid }) => ({
-        mcc,
-        mnc,
-        nid,
-      }));
+      const broadcast = snpnIds(loadConfig(dataDir));
       const bar = new ProgressBar(options.ues);
       let first: DemoResult['first'];
       const { latencies, onboarded, authenticated, failures, elapsedMs } = await onboardMany(

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { isNaiRealm } from '../../lib/aka/supi.js';
+import type { SnpnId } from '../../lib/onboarding/credential-bundle.js';
 import type { EarStatus } from '../../lib/rats/ear.js';
 
 export const CONFIG_FILE_NAME = 'npn-onboard.yaml';
@@ -84,6 +85,11 @@ export interface ProvisioningConfig {
      */
     leaseMs: number;
   };
+}
+
+/** The configuration's SNPNs as identifiers: what the network serves and its cells broadcast. */
+export function snpnIds(config: ProvisioningConfig): SnpnId[] {
+  return Object.values(config.snpns).map(({ mcc, mnc, nid }) => ({ mcc, mnc, nid }));
 }
 
 export class ConfigError extends Error {
