@@ -1,8 +1,9 @@
 // An HTTP proxy for crash tests: it passes requests to a target, and can hold one that matches a
 // rule, before forwarding it or after (with the target's answer kept back), so a test can kill a
 // process at a precise point of a protocol. Held connections are cut when the test releases them.
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forward, readBody } from '../http-forward.js';
 
 export interface HoldRule {
   method: string;
@@ -22,26 +23,21 @@ export class HoldProxy {
 
   constructor(private readonly target: string) {
     this.#server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      void readBody(req).then(async (body) => {
         const rule = this.#matching(req);
         if (rule?.when === 'before') return this.#hold(req);
-        const url = new URL(req.url ?? '/', this.target);
-        const out = httpRequest(url, { method: req.method, headers: req.headers }, (answer) => {
-          const body: Buffer[] = [];
-          answer.on('data', (c: Buffer) => body.push(c));
-          answer.on('end', () => {
-            const text = Buffer.concat(body);
-            if (rule && (!rule.answer || rule.answer.test(text.toString('utf8')))) {
-              return this.#hold(req);
-            }
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(text);
-          });
-        });
-        out.on('error', () => req.socket.destroy());
-        out.end(Buffer.concat(chunks));
+        let answer;
+        try {
+          answer = await forward(this.target, req, body);
+        } catch {
+          req.socket.destroy();
+          return;
+        }
+        if (rule && (!rule.answer || rule.answer.test(answer.body.toString('utf8')))) {
+          return this.#hold(req);
+        }
+        res.writeHead(answer.statusCode, answer.headers);
+        res.end(answer.body);
       });
     });
   }

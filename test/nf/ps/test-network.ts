@@ -3,13 +3,14 @@
 // the onboarding API (challenge, Evidence, poll, decrypt, ack). A fault proxy between the PS and
 // the UDM (or the DCS) plays an unreachable peer or a lost answer.
 import { randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactDecrypt, type JWK } from 'jose';
 import { generateJwkPair } from '../../../src/lib/key-pairs.js';
+import { forward, readBody } from '../../http-forward.js';
 import { fromBase64url, toHex } from '../../../src/lib/bytes.js';
 import type { CredentialBundle } from '../../../src/lib/onboarding/credential-bundle.js';
 import { parseCredentialBundle } from '../../../src/lib/onboarding/credential-bundle.js';
@@ -51,26 +52,20 @@ export class FaultProxy {
         return;
       }
       const mode = this.mode;
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const url = new URL(req.url ?? '/', this.target);
-        const out = httpRequest(url, { method: req.method, headers: req.headers }, (answer) => {
-          const body: Buffer[] = [];
-          answer.on('data', (c: Buffer) => body.push(c));
-          answer.on('end', () => {
+      void readBody(req)
+        .then((body) => forward(this.target, req, body))
+        .then(
+          (answer) => {
             this.forwarded.push(`${req.method} ${req.url}`);
             if (mode === 'lose-answer') {
               req.socket.destroy();
               return;
             }
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(Buffer.concat(body));
-          });
-        });
-        out.on('error', () => req.socket.destroy());
-        out.end(Buffer.concat(chunks));
-      });
+            res.writeHead(answer.statusCode, answer.headers);
+            res.end(answer.body);
+          },
+          () => req.socket.destroy(),
+        );
     });
   }
 
