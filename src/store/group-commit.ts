@@ -14,6 +14,7 @@ interface Waiting<T> {
 export class GroupCommit<T> {
   #queue: Waiting<T>[] = [];
   #running = false;
+  #idle: (() => void)[] = [];
 
   /** `write` stores a whole batch atomically, or throws and stores none of it. */
   constructor(private readonly write: (items: T[]) => Promise<void>) {}
@@ -40,5 +41,12 @@ export class GroupCommit<T> {
       }
     }
     this.#running = false;
+    for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** Resolves once every item added so far has been written (or has failed). */
+  flushed(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 }

@@ -14,6 +14,8 @@ export type { Migrations } from './migrate.js';
 export interface Store<DB> {
   db: Kysely<DB>;
   kind: StoreConfig['kind'];
+  /** the database file and its synchronous setting, for a SQLite store */
+  sqlite?: { file: string; synchronous: 'FULL' | 'NORMAL' };
   close(): Promise<void>;
 }
 
@@ -33,7 +35,23 @@ export async function openStore<DB>(
     await db.destroy();
     throw new Error(`${functionName}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return { db, kind: config.kind, close: () => db.destroy() };
+  return {
+    db,
+    kind: config.kind,
+    ...(config.kind === 'sqlite'
+      ? {
+          sqlite: {
+            file: sqliteFile(config, functionName),
+            synchronous: config.synchronous ?? 'FULL',
+          },
+        }
+      : {}),
+    close: () => db.destroy(),
+  };
+}
+
+function sqliteFile(config: Extract<StoreConfig, { kind: 'sqlite' }>, functionName: string) {
+  return join(config.dataDir, `${functionName}.sqlite`);
 }
 
 function openSqlite<DB>(
@@ -41,7 +59,7 @@ function openSqlite<DB>(
   functionName: string,
 ): Kysely<DB> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = new SQLite(join(config.dataDir, `${functionName}.sqlite`));
+  const database = new SQLite(sqliteFile(config, functionName));
   // WAL lets readers run beside the writer; busy_timeout rides out a concurrent writer (another
   // process of the same function) instead of failing with SQLITE_BUSY.
   database.pragma('journal_mode = WAL');

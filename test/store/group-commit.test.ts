@@ -57,4 +57,17 @@ describe('GroupCommit', () => {
     await Promise.all(Array.from({ length: 1200 }, (_, i) => g.add(i)));
     expect(sizes).toEqual([500, 500, 200]);
   });
+
+  test('flushed() resolves once everything added so far is written', async () => {
+    const written: number[] = [];
+    const g = new GroupCommit<number>(async (items) => {
+      await new Promise((r) => setTimeout(r, 5));
+      written.push(...items);
+    });
+    await g.flushed(); // idle: at once
+    void g.add(1);
+    void g.add(2);
+    await g.flushed();
+    expect(written).toEqual([1, 2]);
+  });
 });
