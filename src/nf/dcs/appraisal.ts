@@ -75,11 +75,8 @@ export class AppraisalService {
     }
     const evidence = decoded.value;
     const ueid = toHex(evidence.ueid);
-    const device = await this.endorsements.endorsedDevice(ueid);
+    const { device, referenceValues } = await this.endorsements.appraisalInputs(ueid);
     const signatureValid = device ? await evidence.verify(device.akm) : false;
-    const referenceValues = device
-      ? await this.endorsements.referenceValues(device.deviceClass)
-      : undefined;
     const outcome = appraisalPolicy({
       evidence,
       expectedNonce: nonce,

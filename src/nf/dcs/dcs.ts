@@ -78,6 +78,7 @@ export async function createDcs(config: DcsConfig): Promise<Dcs> {
     appraisals,
     async close() {
       await app.close();
+      await endorsements.close();
       await store.close();
     },
   };

@@ -2,15 +2,18 @@
 // UEID and attestation key material) and of each device class's reference values. Everything
 // written can be read back, listed and removed; a symmetric AKM is sealed at rest and never
 // returned, only its kind and thumbprint.
-import { createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
+import { createPublicKey, createSecretKey } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { CompiledQuery, Transaction } from 'kysely';
 import { toBase64url } from '../../lib/bytes.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
 import { auditTimestamp } from '../../store/audit-clock.js';
+import { auditRecordId } from '../../store/audit-id.js';
 import { batchInserter } from '../../store/batch-insert.js';
 import { GroupCommit } from '../../store/group-commit.js';
-import type { AppraisalsTable, DcsStore, DevicesTable } from './store.js';
+import { SqliteWriterThread } from '../../store/sqlite-writer-thread.js';
+import type { AppraisalsTable, DcsDatabase, DcsStore, DevicesTable } from './store.js';
 import { checkUeidHex } from '../../sbi/ueid-param.js';
 
 export interface DeviceInput {
@@ -118,26 +121,61 @@ function canonicalAkm(jwk: JWK): JWK {
   return { kty: 'oct', k: member(jwk.k) };
 }
 
+const AUDIT_COLUMNS = [
+  'id',
+  'ueid',
+  'status',
+  'trustworthiness_vector',
+  'policy_id',
+  'detail',
+  'appraised_at',
+] as const satisfies readonly (keyof AppraisalsTable)[];
+
 export class EndorsementService {
   /** Appraisal records are group-committed: one transaction per turn of the event loop. */
   readonly #auditTrail: GroupCommit<AppraisalsTable>;
+  /** On SQLite, the audit trail's commits run on a thread of their own (see the module). */
+  readonly #auditWriter: SqliteWriterThread<AppraisalsTable> | undefined;
+  /**
+   * Endorsements change seldom and every appraisal reads them, so appraisals read them from
+   * here. Every write advances the endorsement_version counter in its own transaction; an
+   * appraisal reads the counter first and drops the cache when it moved, also when another
+   * process of the DCS made the change.
+   */
+  readonly #cache = {
+    version: -1,
+    devices: new Map<string, EndorsedDevice | null>(),
+    classes: new Map<string, ReferenceValues | null>(),
+  };
+  readonly #readVersion: CompiledQuery<{ version: number }>;
 
   constructor(
     private readonly store: DcsStore,
     private readonly kek: Uint8Array,
   ) {
-    // One multi-row INSERT is one atomic statement: the batch commits whole or not at all.
-    this.#auditTrail = new GroupCommit(
-      batchInserter(store.db, 'appraisals', [
-        'id',
-        'ueid',
-        'status',
-        'trustworthiness_vector',
-        'policy_id',
-        'detail',
-        'appraised_at',
-      ]),
-    );
+    this.#readVersion = store.db
+      .selectFrom('endorsement_version')
+      .select('version')
+      .where('id', '=', 1)
+      .compile();
+    if (store.sqlite) {
+      const writer = new SqliteWriterThread({
+        ...store.sqlite,
+        table: 'appraisals',
+        columns: AUDIT_COLUMNS,
+      });
+      this.#auditWriter = writer;
+      this.#auditTrail = new GroupCommit((rows) => writer.insert(rows));
+    } else {
+      // One multi-row INSERT is one atomic statement: the batch commits whole or not at all.
+      this.#auditTrail = new GroupCommit(batchInserter(store.db, 'appraisals', AUDIT_COLUMNS));
+    }
+  }
+
+  /** Waits for the audit records already taken to commit, then stops the audit writer. */
+  async close(): Promise<void> {
+    await this.#auditTrail.flushed();
+    await this.#auditWriter?.close();
   }
 
   /** PUT: create or replace. Replacing keeps the creation time and the revocation state. */
@@ -163,6 +201,7 @@ export class EndorsementService {
       } else {
         await trx.insertInto('devices').values(row).execute();
       }
+      await endorsementsChanged(trx);
       const stored = await trx
         .selectFrom('devices')
         .selectAll()
@@ -185,23 +224,27 @@ export class EndorsementService {
 
   async deleteDevice(ueid: string): Promise<void> {
     checkUeidHex(ueid);
-    const result = await this.store.db
-      .deleteFrom('devices')
-      .where('ueid', '=', ueid)
-      .executeTakeFirst();
-    if (result.numDeletedRows === 0n) throw deviceNotFound(ueid);
+    const deleted = await this.store.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('devices').where('ueid', '=', ueid).executeTakeFirst();
+      await endorsementsChanged(trx);
+      return result.numDeletedRows > 0n;
+    });
+    if (!deleted) throw deviceNotFound(ueid);
   }
 
   /** Revocation is permanent for this record: its Evidence appraises as contraindicated. */
   async revokeDevice(ueid: string): Promise<DeviceRecord> {
     checkUeidHex(ueid);
     const now = new Date().toISOString();
-    await this.store.db
-      .updateTable('devices')
-      .set({ revoked_at: now, updated_at: now })
-      .where('ueid', '=', ueid)
-      .where('revoked_at', 'is', null)
-      .execute();
+    await this.store.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('devices')
+        .set({ revoked_at: now, updated_at: now })
+        .where('ueid', '=', ueid)
+        .where('revoked_at', 'is', null)
+        .execute();
+      await endorsementsChanged(trx);
+    });
     return this.getDevice(ueid);
   }
 
@@ -285,11 +328,41 @@ export class EndorsementService {
           .values(rows.slice(i, i + 200))
           .execute();
       }
+      await endorsementsChanged(trx);
       return { imported: rows.length };
     });
   }
 
-  /** For the appraisal only: the AKM with its secret, or undefined for an unknown UEID. */
+  /**
+   * What an appraisal of this UEID needs: the device (undefined when not endorsed) and its
+   * class's reference values (undefined when it has none), as of this call.
+   */
+  async appraisalInputs(
+    ueid: string,
+  ): Promise<{ device?: EndorsedDevice; referenceValues?: ReferenceValues }> {
+    const cache = this.#cache;
+    const { rows } = await this.store.db.executeQuery(this.#readVersion);
+    const version = rows[0]?.version ?? 0;
+    if (version !== cache.version || cache.devices.size > CACHE_ENTRIES) {
+      cache.devices.clear();
+      cache.classes.clear();
+      cache.version = version;
+    }
+    let device = cache.devices.get(ueid);
+    if (device === undefined) {
+      device = (await this.endorsedDevice(ueid)) ?? null;
+      cache.devices.set(ueid, device);
+    }
+    if (!device) return {};
+    let referenceValues = cache.classes.get(device.deviceClass);
+    if (referenceValues === undefined) {
+      referenceValues = (await this.referenceValues(device.deviceClass)) ?? null;
+      cache.classes.set(device.deviceClass, referenceValues);
+    }
+    return referenceValues ? { device, referenceValues } : { device };
+  }
+
+  /** The AKM with its secret, or undefined for an unknown UEID; read from the store. */
   async endorsedDevice(ueid: string): Promise<EndorsedDevice | undefined> {
     const row = await this.store.db
       .selectFrom('devices')
@@ -319,7 +392,7 @@ export class EndorsementService {
     record: Omit<AppraisalRecord, 'id' | 'appraisedAt'>,
   ): Promise<AppraisalRecord> {
     const full: AppraisalRecord = {
-      id: randomUUID(),
+      id: auditRecordId(),
       appraisedAt: auditTimestamp(),
       ...record,
     };
@@ -369,6 +442,7 @@ export class EndorsementService {
       const row = { name, reference_values: JSON.stringify(values), updated_at: now };
       if (existing) await trx.updateTable('classes').set(row).where('name', '=', name).execute();
       else await trx.insertInto('classes').values(row).execute();
+      await endorsementsChanged(trx);
       return { created: !existing };
     });
   }
@@ -400,11 +474,12 @@ export class EndorsementService {
   }
 
   async deleteClass(name: string): Promise<void> {
-    const result = await this.store.db
-      .deleteFrom('classes')
-      .where('name', '=', name)
-      .executeTakeFirst();
-    if (result.numDeletedRows === 0n)
+    const deleted = await this.store.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('classes').where('name', '=', name).executeTakeFirst();
+      await endorsementsChanged(trx);
+      return result.numDeletedRows > 0n;
+    });
+    if (!deleted)
       throw problem(404, 'CLASS_NOT_FOUND', `no reference values for device class ${name}`);
   }
 
@@ -431,6 +506,18 @@ export class EndorsementService {
       updated_at: now,
     };
   }
+}
+
+/** Bounds the appraisal cache; past it, the cache starts over. */
+const CACHE_ENTRIES = 100_000;
+
+/** Part of every endorsement write's transaction: appraisal caches everywhere see the change. */
+async function endorsementsChanged(trx: Transaction<DcsDatabase>): Promise<void> {
+  await trx
+    .updateTable('endorsement_version')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', 1)
+    .execute();
 }
 
 function deviceNotFound(ueid: string) {

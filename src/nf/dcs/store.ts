@@ -42,10 +42,17 @@ export interface AppraisalsTable {
   appraised_at: string;
 }
 
+/** One row: a counter that every endorsement write (devices or classes) advances. */
+export interface EndorsementVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface DcsDatabase {
   devices: DevicesTable;
   classes: ClassesTable;
   appraisals: AppraisalsTable;
+  endorsement_version: EndorsementVersionTable;
 }
 
 export const DCS_MIGRATIONS: Migrations = {
@@ -86,6 +93,20 @@ export const DCS_MIGRATIONS: Migrations = {
         .createIndex('appraisals_ueid_time')
         .on('appraisals')
         .columns(['ueid', 'appraised_at'])
+        .execute();
+    },
+  },
+  // Appraisals cache endorsements; this counter tells every process of the DCS when to drop them.
+  '0002_endorsement_version': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('endorsement_version')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+      await (db as Kysely<DcsDatabase>)
+        .insertInto('endorsement_version')
+        .values({ id: 1, version: 0 })
         .execute();
     },
   },

@@ -312,3 +312,81 @@ describe.each<[string, () => StoreConfig]>([
     expect(bad.statusCode).toBe(400);
   });
 });
+
+// Appraisals read endorsements from a cache. Two services over one store stand for two processes
+// of the DCS (`serve dcs --workers 2`): whatever one of them writes, the other's next appraisal
+// inputs show, including a UEID it looked up before it was endorsed.
+describe.each<[string, () => StoreConfig]>([
+  ['SQLite', () => ({ kind: 'sqlite', dataDir: join(dataDir, 'cache') })],
+  ['PostgreSQL', () => ({ kind: 'postgres', url: PG_URL, schemaPrefix: `${prefix}c` })],
+])('appraisal inputs on %s, written by another process', (_name, config) => {
+  const kek = new Uint8Array(randomBytes(32));
+  let stores: DcsStore[];
+  let reader: EndorsementService;
+  let writer: EndorsementService;
+
+  beforeAll(async () => {
+    stores = [await openDcsStore(config()), await openDcsStore(config())];
+    reader = new EndorsementService(stores[0]!, kek);
+    writer = new EndorsementService(stores[1]!, kek);
+  });
+  afterAll(async () => {
+    for (const service of [reader, writer]) await service.close();
+    for (const store of stores) await store.close();
+  });
+
+  test('revocation, re-endorsement, deletion and new batches show at once', async () => {
+    const ueid = randomUeid();
+    const first = ecPublicJwk();
+    await writer.putDevice(ueid, { akm: first, deviceClass: 'meter-v1' });
+    expect((await reader.appraisalInputs(ueid)).device).toMatchObject({
+      akm: first,
+      revoked: false,
+    });
+
+    await writer.revokeDevice(ueid);
+    expect((await reader.appraisalInputs(ueid)).device?.revoked).toBe(true);
+
+    const second = ecPublicJwk();
+    const other = randomUeid();
+    await writer.putDevice(other, { akm: second, deviceClass: 'meter-v1' });
+    expect((await reader.appraisalInputs(other)).device?.akm).toEqual(second);
+    const third = ecPublicJwk();
+    await writer.putDevice(other, { akm: third, deviceClass: 'meter-v1' });
+    expect((await reader.appraisalInputs(other)).device?.akm).toEqual(third);
+
+    await writer.deleteDevice(other);
+    expect(await reader.appraisalInputs(other)).toEqual({});
+
+    // Looked up while unknown, then endorsed in a batch.
+    const later = randomUeid();
+    expect(await reader.appraisalInputs(later)).toEqual({});
+    await writer.importBatch([{ ueid: later, akm: ecPublicJwk(), deviceClass: 'meter-v1' }]);
+    expect((await reader.appraisalInputs(later)).device?.ueid).toBe(later);
+  });
+
+  test("a class's reference values: set, changed and removed show at once", async () => {
+    const ueid = randomUeid();
+    await writer.putDevice(ueid, { akm: ecPublicJwk(), deviceClass: 'sensor-v2' });
+    expect((await reader.appraisalInputs(ueid)).referenceValues).toBeUndefined();
+
+    await writer.putClass('sensor-v2', { swversions: ['2.0.0', '2.0.1'] });
+    expect((await reader.appraisalInputs(ueid)).referenceValues).toEqual({
+      swversions: ['2.0.0', '2.0.1'],
+    });
+    await writer.putClass('sensor-v2', { swversions: ['2.0.1'] });
+    expect((await reader.appraisalInputs(ueid)).referenceValues).toEqual({
+      swversions: ['2.0.1'],
+    });
+    await writer.deleteClass('sensor-v2');
+    expect((await reader.appraisalInputs(ueid)).referenceValues).toBeUndefined();
+  });
+
+  test("the reader's own writes show too", async () => {
+    const ueid = randomUeid();
+    await reader.putDevice(ueid, { akm: ecPublicJwk(), deviceClass: 'meter-v1' });
+    expect((await reader.appraisalInputs(ueid)).device?.revoked).toBe(false);
+    await reader.revokeDevice(ueid);
+    expect((await reader.appraisalInputs(ueid)).device?.revoked).toBe(true);
+  });
+});
