@@ -1,27 +1,33 @@
 // bench/dcs: appraisals per second over HTTP against a running DCS (`serve dcs`, durable SQLite
 // store), with p50/p99 latency and the raw ES256 verify rate measured in the same run. Prints one
-// JSON object. Run: `npm run build && node dist/bench/dcs.js [--seconds 5] [--concurrency 64]
-// [--workers N] [--sqlite-normal]`.
+// JSON object. Run: `npm run build && node dist/bench/dcs.js [--seconds 10] [--warmup 5] [--concurrency 64]
+// [--workers N] [--sqlite-normal]`. The load comes from wrk when installed (`apt-get install
+// wrk`), else from autocannon; see bench/load.ts.
 import { spawn } from 'node:child_process';
 import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { toHex } from '../src/lib/bytes.js';
 import { EAT_PROFILE, INTUSE } from '../src/lib/rats/eat-claims.js';
 import { encodeEatCwt } from '../src/lib/rats/eat-cwt.js';
 import { generateJwkPair } from '../src/lib/key-pairs.js';
 import { readyLine } from '../src/cli/ready-line.js';
+import { postBodies } from './load.js';
+import { treeCpuSeconds } from './proc-cpu.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const SECONDS = arg('--seconds', 5);
+const SECONDS = arg('--seconds', 10);
+// Load before the measured run, not counted: the JIT and the caches settle first.
+const WARMUP_SECONDS = arg('--warmup', 5);
 const CONCURRENCY = arg('--concurrency', 64);
 const DEVICES = 1000;
+const loadIndex = process.argv.indexOf('--load');
+const LOAD = loadIndex > 0 ? (process.argv[loadIndex + 1] as 'wrk' | 'autocannon') : undefined;
 const SYNCHRONOUS = process.argv.includes('--sqlite-normal') ? 'NORMAL' : 'FULL';
 // The DCS runs as `serve dcs --workers N`, one process per core by default.
 const WORKERS = arg('--workers', availableParallelism());
@@ -84,7 +90,7 @@ const watchdog = setTimeout(
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(1);
   },
-  (SECONDS + 120) * 1000,
+  (WARMUP_SECONDS + SECONDS + 120) * 1000,
 );
 watchdog.unref();
 try {
@@ -136,21 +142,17 @@ try {
     });
   });
 
-  // autocannon (a dedicated load generator) drives the server; it cycles through the bodies.
-  let next = 0;
-  const result = await autocannon({
+  const target = {
     url: `${url}/verification/v1/appraisals`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    bodies,
     connections: CONCURRENCY,
-    duration: SECONDS,
-    timeout: 10,
-    requests: [
-      {
-        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length]! }),
-      },
-    ],
-  });
+    workDir: dataDir,
+  };
+  if (WARMUP_SECONDS > 0) await postBodies({ ...target, seconds: WARMUP_SECONDS }, LOAD);
+  const cpuBefore = treeCpuSeconds(child.pid!);
+  const load = await postBodies({ ...target, seconds: SECONDS }, LOAD);
+  const cpuAfter = treeCpuSeconds(child.pid!);
+  const next = load.requests;
   // One appraisal checked end to end after the run: the DCS answers affirming.
   const check = (await (
     await fetch(`${url}/verification/v1/appraisals`, {
@@ -168,16 +170,23 @@ try {
       store: `sqlite (WAL, synchronous ${SYNCHRONOUS})`,
       server_workers: WORKERS,
       seconds: SECONDS,
+      warmup_seconds: WARMUP_SECONDS,
       concurrency: CONCURRENCY,
       devices: DEVICES,
-      appraisals: result.requests.total,
-      non_2xx: result.non2xx,
-      errors: result.errors + result.timeouts,
+      load_generator: load.generator,
+      appraisals: load.requests,
+      non_2xx: load.non2xx,
+      errors: load.errors,
       sample_status: status,
-      appraisals_per_s: Math.round(result.requests.total / SECONDS),
+      appraisals_per_s: Math.round(load.requests / load.seconds),
       goal_appraisals_per_s: 5000,
-      p50_ms: result.latency.p50,
-      p99_ms: result.latency.p99,
+      p50_ms: load.p50Ms,
+      p99_ms: load.p99Ms,
+      // all server processes and threads, per appraisal: steadier than the rate on a shared host
+      server_cpu_us_per_appraisal:
+        cpuBefore !== undefined && cpuAfter !== undefined
+          ? Math.round(((cpuAfter - cpuBefore) * 1e6) / load.requests)
+          : null,
       es256_verify_per_s_one_core: Math.round(es256VerifyRate(1000)),
     })}\n`,
   );
