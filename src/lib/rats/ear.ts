@@ -231,13 +231,20 @@ export async function verifyEar(jws: string, jwks: { keys: JWK[] }): Promise<Res
   }
 }
 
+/** Claim names are the few this module asks for: each one's spellings are worked out once. */
+const spellingsOf = new Map<string, readonly string[]>();
+
 /**
  * The spellings of an EAR claim name: the draft's dotted form ("ear.status"), the underscored
  * JWT-registered form ("ear_status"), and all-underscore ("ear_verifier_id") seen in the wild.
  */
-function spellings(name: string): string[] {
-  const forms = [name, name.replace('.', '_'), name.replace(/[.-]/g, '_')];
-  return [...new Set(forms)];
+function spellings(name: string): readonly string[] {
+  let forms = spellingsOf.get(name);
+  if (!forms) {
+    forms = [...new Set([name, name.replace('.', '_'), name.replace(/[.-]/g, '_')])];
+    spellingsOf.set(name, forms);
+  }
+  return forms;
 }
 
 type Got = { ok: true; value: unknown } | { ok: false; error: RatsError };
