@@ -1,7 +1,7 @@
 // bench/dcs: appraisals per second over HTTP against a running DCS (`serve dcs`, durable SQLite
 // store), with p50/p99 latency and the raw ES256 verify rate measured in the same run. Prints one
 // JSON object. Run: `npm run build && node dist/bench/dcs.js [--seconds 10] [--warmup 5] [--concurrency 64]
-// [--workers N] [--sqlite-normal]`. The load comes from wrk when installed (`apt-get install
+// [--workers N] [--sqlite-normal] [--no-floor]`. The load comes from wrk when installed (`apt-get install
 // wrk`), else from autocannon; see bench/load.ts.
 import { spawn } from 'node:child_process';
 import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -14,7 +14,7 @@ import { EAT_PROFILE, INTUSE } from '../src/lib/rats/eat-claims.js';
 import { encodeEatCwt } from '../src/lib/rats/eat-cwt.js';
 import { generateJwkPair } from '../src/lib/key-pairs.js';
 import { readyLine } from '../src/cli/ready-line.js';
-import { postBodies } from './load.js';
+import { postBodies, type Load } from './load.js';
 import { treeCpuSeconds } from './proc-cpu.js';
 
 const arg = (name: string, fallback: number) => {
@@ -32,6 +32,8 @@ const SYNCHRONOUS = process.argv.includes('--sqlite-normal') ? 'NORMAL' : 'FULL'
 // The DCS runs as `serve dcs --workers N`, one process per core by default.
 const WORKERS = arg('--workers', availableParallelism());
 const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
+const FLOOR_SERVER = fileURLToPath(new URL('./dcs-floor-server.js', import.meta.url));
+const FLOOR = !process.argv.includes('--no-floor');
 
 async function startDcs(dataDir: string) {
   // BENCH_SERVER_NODE_ARGS passes node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=DIR".
@@ -59,6 +61,26 @@ async function startDcs(dataDir: string) {
   );
   const url = (await readyLine(child)).endpoints.dcs!;
   return { url, child };
+}
+
+/** The same load against the floor server (see bench/dcs-floor-server.ts), after the DCS stopped. */
+async function floorRate(target: Omit<Load, 'url'>): Promise<number> {
+  const server = spawn(process.execPath, [FLOOR_SERVER, String(WORKERS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      server.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).url));
+      server.once('exit', (code) => reject(new Error(`floor server exited ${code}`)));
+    });
+    const full = { ...target, url: `${url}/verification/v1/appraisals` };
+    if (WARMUP_SECONDS > 0) await postBodies({ ...full, seconds: WARMUP_SECONDS }, LOAD);
+    const load = await postBodies(full, LOAD);
+    if (load.non2xx + load.errors > 0) throw new Error('floor server: requests failed');
+    return Math.round(load.requests / load.seconds);
+  } finally {
+    server.kill('SIGTERM');
+  }
 }
 
 function es256VerifyRate(ms: number): number {
@@ -90,7 +112,7 @@ const watchdog = setTimeout(
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(1);
   },
-  (WARMUP_SECONDS + SECONDS + 120) * 1000,
+  (2 * (WARMUP_SECONDS + SECONDS) + 120) * 1000,
 );
 watchdog.unref();
 try {
@@ -163,6 +185,9 @@ try {
   ).json()) as { ear: string };
   const status = JSON.parse(Buffer.from(check.ear.split('.')[1]!, 'base64url').toString()).submods
     .ue['ear.status'] as string;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+  const floor = FLOOR ? await floorRate({ ...target, seconds: SECONDS }) : undefined;
   process.stdout.write(
     `${JSON.stringify({
       bench: 'dcs',
@@ -188,10 +213,15 @@ try {
           ? Math.round(((cpuAfter - cpuBefore) * 1e6) / load.requests)
           : null,
       es256_verify_per_s_one_core: Math.round(es256VerifyRate(1000)),
+      // HTTP + one ES256 verify + one ES256 sign per request, same workers and load: the stack's
+      // ceiling on this machine (bench/dcs-floor-server.ts); --no-floor skips it
+      floor_per_s: floor ?? null,
     })}\n`,
   );
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('exit', r));
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+  }
   rmSync(dataDir, { recursive: true, force: true });
 }
