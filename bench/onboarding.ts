@@ -20,6 +20,7 @@ import { AmfClient } from '../src/nf/amf/client.js';
 import { loadConfig, snpnIds } from '../src/nf/ps/config.js';
 import { openSoftwareKeyStore } from '../src/ue/software-key-store.js';
 import { readyLine } from '../src/cli/ready-line.js';
+import { treeCpuSeconds } from './proc-cpu.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -92,6 +93,10 @@ try {
 
   const client = new OnboardingClient({ baseUrl: endpoints.ps! });
   const broadcast = snpnIds(loadConfig(dataDir));
+  const serverCpu = () =>
+    servers.reduce((sum, server) => sum + (treeCpuSeconds(server.pid!) ?? NaN), 0);
+  const serverCpuBefore = serverCpu();
+  const ueCpuBefore = process.cpuUsage();
   const { latencies, onboarded, authenticated, failures, elapsedMs } = await onboardMany(
     client,
     devices,
@@ -103,6 +108,8 @@ try {
         : {}),
     },
   );
+  const serverCpuSeconds = serverCpu() - serverCpuBefore;
+  const ueCpu = process.cpuUsage(ueCpuBefore);
   const seconds = elapsedMs / 1000;
   latencies.sort((a, b) => a - b);
   process.stdout.write(
@@ -128,6 +135,13 @@ try {
       goal_onboardings_per_s: STEP3 ? 400 : 500,
       p50_ms: Math.round(percentile(latencies, 50) * 10) / 10,
       p99_ms: Math.round(percentile(latencies, 99) * 10) / 10,
+      // CPU per complete onboarding: every server process and thread (from /proc), and this
+      // process, which plays the UEs on the same two cores
+      server_cpu_ms_per_onboarding: Number.isFinite(serverCpuSeconds)
+        ? Math.round((serverCpuSeconds * 1e4) / latencies.length) / 10
+        : null,
+      ue_cpu_ms_per_onboarding:
+        Math.round((ueCpu.user + ueCpu.system) / 100 / latencies.length) / 10,
     })}\n`,
   );
 } finally {
