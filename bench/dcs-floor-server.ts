@@ -1,12 +1,14 @@
-// The floor under bench/dcs: a Fastify server, in as many processes as the DCS runs, whose
-// handler does only what no appraisal can skip: take the same request (same JSON schema), make
-// one ES256 verification and one ES256 signature, answer a JSON body of an EAR's size. Its
+// The floor under bench/dcs: a Fastify server set up as the DCS's is, in as many processes as
+// the DCS runs, whose handler does only what no appraisal can skip: take the same request (same
+// JSON schema), make one ES256 verification and one ES256 signature, answer a JSON body of an
+// EAR's size. Its
 // rate, measured the same way in the same run, is what the stack (Node's HTTP server, Fastify,
 // OpenSSL's P-256) allows on this machine before any CBOR, policy or audit work.
 // Run by bench/dcs: `node dist/bench/dcs-floor-server.js WORKERS`; prints {"url": ...} when ready.
 import cluster from 'node:cluster';
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
-import Fastify from 'fastify';
+import { appraisalRequest } from '../src/nf/dcs/routes-verification.js';
+import { createSbiServer } from '../src/sbi/server.js';
 
 const WORKERS = Number(process.argv[2] ?? 1);
 
@@ -21,29 +23,13 @@ if (cluster.isPrimary && WORKERS > 1) {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const signed = randomBytes(300);
   const signature = sign('sha256', signed, { key: privateKey, dsaEncoding: 'ieee-p1363' });
-  const base64url = { type: 'string', pattern: '^[A-Za-z0-9_-]*$' } as const;
-  const app = Fastify();
+  // The DCS's own Fastify set-up (src/sbi/server.ts) and request schema.
+  const app = createSbiServer({ name: 'floor' });
   app.post<{ Body: { evidence: { type: string; value: string }; nonce: string } }>(
     '/verification/v1/appraisals',
     {
       schema: {
-        body: {
-          type: 'object',
-          required: ['evidence', 'nonce'],
-          additionalProperties: false,
-          properties: {
-            evidence: {
-              type: 'object',
-              required: ['type', 'value'],
-              additionalProperties: false,
-              properties: {
-                type: { type: 'string', maxLength: 64 },
-                value: { ...base64url, minLength: 1, maxLength: 22_000 },
-              },
-            },
-            nonce: { ...base64url, minLength: 11, maxLength: 86 },
-          },
-        },
+        body: appraisalRequest,
         response: { 200: { type: 'object', properties: { ear: { type: 'string' } } } },
       },
     },

@@ -8,7 +8,8 @@ export const VERIFICATION_PREFIX = '/verification/v1';
 
 const base64url = { type: 'string', pattern: '^[A-Za-z0-9_-]*$' } as const;
 
-const appraisalRequest = {
+/** The body of POST /appraisals (bench/dcs-floor-server.ts takes the same). */
+export const appraisalRequest = {
   type: 'object',
   required: ['evidence', 'nonce'],
   additionalProperties: false,
