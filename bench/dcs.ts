@@ -1,7 +1,7 @@
 // bench/dcs: appraisals per second over HTTP against a running DCS (`serve dcs`, durable SQLite
 // store), with p50/p99 latency and the raw ES256 verify rate measured in the same run. Prints one
 // JSON object. Run: `npm run build && node dist/bench/dcs.js [--seconds 10] [--warmup 5] [--concurrency 64]
-// [--workers N] [--sqlite-normal] [--no-floor]`. The load comes from wrk when installed (`apt-get install
+// [--workers N] [--sqlite-normal] [--no-floor] [--bodies 20000]`. The load comes from wrk when installed (`apt-get install
 // wrk`), else from autocannon; see bench/load.ts.
 import { spawn } from 'node:child_process';
 import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -26,6 +26,7 @@ const SECONDS = arg('--seconds', 10);
 const WARMUP_SECONDS = arg('--warmup', 5);
 const CONCURRENCY = arg('--concurrency', 64);
 const DEVICES = 1000;
+const BODIES = arg('--bodies', 20_000);
 const loadIndex = process.argv.indexOf('--load');
 const LOAD = loadIndex > 0 ? (process.argv[loadIndex + 1] as 'wrk' | 'autocannon') : undefined;
 const SYNCHRONOUS = process.argv.includes('--sqlite-normal') ? 'NORMAL' : 'FULL';
@@ -141,7 +142,7 @@ try {
 
   // Evidence made beforehand, each with its own nonce, as many as the run can use.
   const cnf = generateJwkPair('P-256').publicJwk;
-  const bodies = Array.from({ length: 20_000 }, (_, i) => {
+  const bodies = Array.from({ length: BODIES }, (_, i) => {
     const d = devices[i % DEVICES]!;
     const nonce = randomBytes(32);
     const cwt = encodeEatCwt(
