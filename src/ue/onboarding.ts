@@ -2,7 +2,13 @@
 // PS, open the credentials JWE with the cnf key only this Evidence attested, check and store the
 // bundle, acknowledge. Each step is timed for the demo's ladder diagram.
 import { randomUUID } from 'node:crypto';
-import { compactDecrypt, importJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
+import {
+  BUNDLE_JWE_ALG,
+  BUNDLE_JWE_ENC,
+  BundleJweError,
+  decryptBundleJwe,
+} from '../lib/onboarding/bundle-jwe.js';
 import {
   parseCredentialBundle,
   type CredentialBundle,
@@ -13,9 +19,7 @@ import type { CredentialStore } from './credential-store.js';
 import { buildEvidence, type EvidenceForm, type EvidenceIdentity } from './evidence.js';
 import type { KeyStore } from './key-store.js';
 
-/** The JWE algorithms of DESIGN.md; anything else is refused. */
-export const BUNDLE_JWE_ALG = 'ECDH-ES+A256KW';
-export const BUNDLE_JWE_ENC = 'A256GCM';
+/** The longest credentials JWE opened (the JWE algorithms are DESIGN.md's; others are refused). */
 const MAX_JWE_CHARS = 64 * 1024;
 
 /** The causes the device itself gives (the PS's own causes pass through as they are). */
@@ -212,20 +216,9 @@ export async function openCredentials(
   }
   let plaintext: Uint8Array;
   try {
-    const key = await importJWK(cnfPrivateJwk, BUNDLE_JWE_ALG);
-    const result = await compactDecrypt(jwe, key, {
-      keyManagementAlgorithms: [BUNDLE_JWE_ALG],
-      contentEncryptionAlgorithms: [BUNDLE_JWE_ENC],
-    });
-    const { alg, enc } = result.protectedHeader;
-    if (alg !== BUNDLE_JWE_ALG || enc !== BUNDLE_JWE_ENC) {
-      throw unreadable(`expected alg ${BUNDLE_JWE_ALG} and enc ${BUNDLE_JWE_ENC}`);
-    }
-    plaintext = result.plaintext;
+    plaintext = decryptBundleJwe(jwe, cnfPrivateJwk).plaintext;
   } catch (err) {
-    if (err instanceof OnboardingError) throw err;
-    const code = (err as { code?: unknown }).code;
-    if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') {
+    if (err instanceof BundleJweError && err.reason === 'ALGORITHM') {
       throw unreadable(`expected alg ${BUNDLE_JWE_ALG} and enc ${BUNDLE_JWE_ENC}`, err);
     }
     throw unreadable('not a JWE this device can decrypt (wrong key or tampered)', err);

@@ -292,7 +292,7 @@ export class Provisioning {
       ackToken,
       notAfter: session.not_after!,
     };
-    const jwe = await encryptBundle(bundle, JSON.parse(session.cnf!) as JWK);
+    const jwe = encryptBundle(bundle, JSON.parse(session.cnf!) as JWK);
     const now = this.#iso();
     const rotated = await writeTransaction(this.store, async (trx) => {
       await lockUeid(this.store, trx, session.ueid);
