@@ -14,7 +14,7 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  randomBytes,
+  generateKeyPairSync,
   type ECDH,
   type KeyObject,
 } from 'node:crypto';
@@ -256,12 +256,26 @@ export const eciesProfileA: EciesProfile = {
       throw new AkaError('INVALID_KEY', 'a Profile A home network public key must be 32 bytes');
     }
     requirePlaintext(plaintext);
-    // Any 32 octets are an X25519 private key (RFC 7748 clamps them).
-    const ephemeral = ephemeralPrivateKey ?? Uint8Array.from(randomBytes(32));
-    requirePrivateKey('ephemeral', ephemeral);
-    const ephemeralPublicKey = x25519PublicKeyOf(ephemeral);
-    const sharedZ = guarded('INVALID_KEY', 'the home network public key is of low order', () =>
-      x25519(ephemeral, hnPublicKey),
+    const lowOrder = 'the home network public key is of low order';
+    if (ephemeralPrivateKey === undefined) {
+      // A fresh pair straight from OpenSSL: importing 32 random octets as a private key goes
+      // through OpenSSL 3's DER decoder, which cost more than the rest of the SUCI together.
+      const pair = generateKeyPairSync('x25519', { publicKeyEncoding: { format: 'jwk' } });
+      // @types/node has no overload for a JWK public half beside a KeyObject private half.
+      const publicJwk = pair.publicKey as unknown as { x: string };
+      const ephemeralPublicKey = Uint8Array.from(Buffer.from(publicJwk.x, 'base64url'));
+      const sharedZ = guarded('INVALID_KEY', lowOrder, () =>
+        Uint8Array.from(
+          diffieHellman({ privateKey: pair.privateKey, publicKey: x25519PublicKey(hnPublicKey) }),
+        ),
+      );
+      return seal(ephemeralPublicKey, sharedZ, plaintext);
+    }
+    // A given ephemeral key (test vectors): any 32 octets are one (RFC 7748 clamps them).
+    requirePrivateKey('ephemeral', ephemeralPrivateKey);
+    const ephemeralPublicKey = x25519PublicKeyOf(ephemeralPrivateKey);
+    const sharedZ = guarded('INVALID_KEY', lowOrder, () =>
+      x25519(ephemeralPrivateKey, hnPublicKey),
     );
     return seal(ephemeralPublicKey, sharedZ, plaintext);
   },

@@ -1,4 +1,11 @@
-import { createCipheriv, createHash, createHmac } from 'node:crypto';
+import {
+  createCipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+} from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { concat, fromHex, utf8 } from '../../../src/lib/bytes.js';
@@ -237,6 +244,34 @@ describe('ECIES Profile A, IMSI (TS 33.501 C.4.3.1, 3gpp.json)', () => {
     expect(hex(d.icb)).toBe(lower(A.icb));
     expect(hex(d.macKey)).toBe(lower(A.macKey));
     expect(hex(d.plaintext)).toBe(lower(A.plaintext_MSIN_BCD));
+  });
+
+  test('a fresh ephemeral key each time (the UE path): the home network opens it', () => {
+    const one = eciesProfileA.encrypt(h(A.hnPub), h(A.plaintext_MSIN_BCD));
+    const two = eciesProfileA.encrypt(h(A.hnPub), h(A.plaintext_MSIN_BCD));
+    expect(hex(one.ephemeralPublicKey)).not.toBe(hex(two.ephemeralPublicKey));
+    expect(hex(one.ephemeralPublicKey)).not.toBe(lower(A.ephPub));
+    for (const e of [one, two]) {
+      // Z from the home network's side, by node:crypto directly (RFC 7748 X25519)
+      const z = diffieHellman({
+        privateKey: createPrivateKey({
+          key: Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), h(A.hnPriv)]),
+          format: 'der',
+          type: 'pkcs8',
+        }),
+        publicKey: createPublicKey({
+          key: {
+            kty: 'OKP',
+            crv: 'X25519',
+            x: Buffer.from(e.ephemeralPublicKey).toString('base64url'),
+          },
+          format: 'jwk',
+        }),
+      });
+      expect(hex(e.sharedZ)).toBe(z.toString('hex'));
+      const d = eciesProfileA.decrypt(h(A.hnPriv), e);
+      expect(hex(d.plaintext)).toBe(lower(A.plaintext_MSIN_BCD));
+    }
   });
 
   test('the SUCI string, concealed and revealed', () => {
