@@ -1,7 +1,8 @@
 // The JWT form of the project's EAT profile (RFC 9711 over RFC 7515 compact JWS): ES256 or EdDSA
 // for an asymmetric AKM, HS256 for a symmetric one. Parsing is separate from verification because
 // the verifier needs the UEID (inside the unverified payload) to find the key to verify with.
-import { CompactSign, compactVerify, importJWK, type JWK } from 'jose';
+import { createHmac, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { CompactSign, importJWK, type JWK } from 'jose';
 import {
   CLAIM,
   checkEatClaims,
@@ -10,6 +11,7 @@ import {
   type SwVersion,
 } from './eat-claims.js';
 import { fromBase64url, toBase64url } from '../bytes.js';
+import { importPublicJwk } from './public-key-cache.js';
 import { fail, ok, RatsError, type Result } from './errors.js';
 
 /** Largest compact JWS accepted, in characters (all of them ASCII in a well-formed token). */
@@ -287,10 +289,31 @@ export async function verifyEatJwt(token: ParsedEatJwt, key: JWK): Promise<boole
     if (alg === undefined || token.alg !== alg) return false;
     const verificationJwk = verificationKey(key, alg);
     if (!verificationJwk) return false;
-    const cryptoKey = await importJWK(verificationJwk, alg);
-    // `algorithms` pins jose to the key's algorithm as well, whatever the header says.
-    await compactVerify(token.jws, cryptoKey, { algorithms: [alg] });
-    return true;
+    // node:crypto, not jose: jose's WebCrypto path imports the key and crosses to the thread
+    // pool on every call. The form (three parts, no crit, no b64) was checked when parsing.
+    const dot = token.jws.lastIndexOf('.');
+    const signingInput = Buffer.from(token.jws.slice(0, dot), 'ascii');
+    const signature = fromBase64url(token.jws.slice(dot + 1));
+    if (!signature) return false;
+    if (alg === 'HS256') {
+      const mac = createHmac('sha256', fromBase64url(verificationJwk.k)!)
+        .update(signingInput)
+        .digest();
+      return signature.length === mac.length && timingSafeEqual(mac, signature);
+    }
+    const publicKey = importPublicJwk(verificationJwk);
+    if (alg === 'ES256') {
+      return (
+        signature.length === 64 &&
+        cryptoVerify(
+          'sha256',
+          signingInput,
+          { key: publicKey, dsaEncoding: 'ieee-p1363' },
+          signature,
+        )
+      );
+    }
+    return cryptoVerify(null, signingInput, publicKey, signature);
   } catch {
     return false;
   }
