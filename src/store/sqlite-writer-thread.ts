@@ -66,7 +66,7 @@ function writerMain(): void {
   });
 }
 
-const QUOTED_NAME = /^[a-z_][a-z0-9_]*$/;
+const PLAIN_SQL_NAME = /^[a-z_][a-z0-9_]*$/;
 
 export class SqliteWriterThread<Row extends object> {
   readonly #worker: Worker;
@@ -74,7 +74,7 @@ export class SqliteWriterThread<Row extends object> {
   readonly #waiting = new Map<number, { resolve(): void; reject(err: Error): void }>();
   #nextId = 0;
   #stopped: Error | undefined;
-  #exited: Promise<void>;
+  readonly #exited: Promise<void>;
 
   constructor(options: {
     file: string;
@@ -83,7 +83,7 @@ export class SqliteWriterThread<Row extends object> {
     synchronous: 'FULL' | 'NORMAL';
   }) {
     for (const name of [options.table, ...options.columns]) {
-      if (!QUOTED_NAME.test(name)) throw new RangeError(`not a plain SQL name: ${name}`);
+      if (!PLAIN_SQL_NAME.test(name)) throw new RangeError(`not a plain SQL name: ${name}`);
     }
     this.#columns = options.columns;
     const setup: WriterSetup = {
