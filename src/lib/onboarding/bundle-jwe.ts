@@ -16,6 +16,7 @@ import {
   type ECDH,
 } from 'node:crypto';
 import type { JWK } from 'jose';
+import { uintToBytes } from '../bytes.js';
 
 export const BUNDLE_JWE_ALG = 'ECDH-ES+A256KW';
 export const BUNDLE_JWE_ENC = 'A256GCM';
@@ -51,27 +52,21 @@ export function concatKdf(
   apu: Uint8Array = new Uint8Array(0),
   apv: Uint8Array = new Uint8Array(0),
 ): Buffer {
-  const lengthPrefixed = (data: Uint8Array) => [uint32(data.length), data];
+  const lengthPrefixed = (data: Uint8Array) => [uintToBytes(data.length, 4), data];
   const otherInfo = [
     ...lengthPrefixed(Buffer.from(algorithmId, 'ascii')),
     ...lengthPrefixed(apu),
     ...lengthPrefixed(apv),
-    uint32(keyBits),
+    uintToBytes(keyBits, 4),
   ];
   const rounds = Math.ceil(keyBits / 256);
   const out: Buffer[] = [];
   for (let round = 1; round <= rounds; round++) {
-    const hash = createHash('sha256').update(uint32(round)).update(z);
+    const hash = createHash('sha256').update(uintToBytes(round, 4)).update(z);
     for (const part of otherInfo) hash.update(part);
     out.push(hash.digest());
   }
   return Buffer.concat(out).subarray(0, keyBits / 8);
-}
-
-function uint32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
 }
 
 /** The uncompressed SEC1 point of a P-256 JWK's x and y, or undefined if they are not one. */

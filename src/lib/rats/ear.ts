@@ -1,17 +1,11 @@
 // The Attestation Result the DCS returns: an EAR (draft-ietf-rats-ear) in JWT form, signed ES256,
 // whose appraisals carry an AR4SI trustworthiness vector (draft-ietf-rats-ar4si). One submod per
 // appraised UE, which also carries the UEID and the attested cnf key the PS encrypts to.
-import {
-  createPrivateKey,
-  sign as cryptoSign,
-  verify as cryptoVerify,
-  type JsonWebKey,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, sign as cryptoSign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { ueidExpectation } from './eat-claims.js';
 import { fromBase64url, toBase64url } from '../bytes.js';
-import { isPlainObject, readCompactJws } from './eat-jwt.js';
+import { isPlainObject, jwsSignatureValid, readCompactJws } from './eat-jwt.js';
 import { fail, ok, RatsError, type Result } from './errors.js';
 import { importPublicJwk } from './public-key-cache.js';
 
@@ -224,19 +218,8 @@ export async function verifyEar(jws: string, jwks: { keys: JWK[] }): Promise<Res
     let verified = false;
     try {
       // The verifier's key is the same for every EAR: imported once (public-key-cache.ts).
-      // node:crypto, not jose: jose's WebCrypto verification crosses to the thread pool on
-      // every call. readCompactJws above has checked the form (three parts, no crit, no b64).
       const pub = importPublicJwk({ kty: 'EC', crv: 'P-256', x: k.x!, y: k.y! });
-      const dot = jws.lastIndexOf('.');
-      const signature = fromBase64url(jws.slice(dot + 1));
-      verified =
-        signature?.length === 64 &&
-        cryptoVerify(
-          'sha256',
-          Buffer.from(jws.slice(0, dot), 'ascii'),
-          { key: pub, dsaEncoding: 'ieee-p1363' },
-          signature,
-        );
+      verified = jwsSignatureValid(jws, 'ES256', pub);
     } catch {
       verified = false;
     }

@@ -1,7 +1,7 @@
 // The JWT form of the project's EAT profile (RFC 9711 over RFC 7515 compact JWS): ES256 or EdDSA
 // for an asymmetric AKM, HS256 for a symmetric one. Parsing is separate from verification because
 // the verifier needs the UEID (inside the unverified payload) to find the key to verify with.
-import { createHmac, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { createHmac, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { CompactSign, importJWK, type JWK } from 'jose';
 import {
   CLAIM,
@@ -289,34 +289,47 @@ export async function verifyEatJwt(token: ParsedEatJwt, key: JWK): Promise<boole
     if (alg === undefined || token.alg !== alg) return false;
     const verificationJwk = verificationKey(key, alg);
     if (!verificationJwk) return false;
-    // node:crypto, not jose: jose's WebCrypto path imports the key and crosses to the thread
-    // pool on every call. The form (three parts, no crit, no b64) was checked when parsing.
-    const dot = token.jws.lastIndexOf('.');
-    const signingInput = Buffer.from(token.jws.slice(0, dot), 'ascii');
-    const signature = fromBase64url(token.jws.slice(dot + 1));
-    if (!signature) return false;
-    if (alg === 'HS256') {
-      const mac = createHmac('sha256', fromBase64url(verificationJwk.k)!)
-        .update(signingInput)
-        .digest();
-      return signature.length === mac.length && timingSafeEqual(mac, signature);
-    }
-    const publicKey = importPublicJwk(verificationJwk);
-    if (alg === 'ES256') {
-      return (
-        signature.length === 64 &&
-        cryptoVerify(
-          'sha256',
-          signingInput,
-          { key: publicKey, dsaEncoding: 'ieee-p1363' },
-          signature,
-        )
-      );
-    }
-    return cryptoVerify(null, signingInput, publicKey, signature);
+    const verificationMaterial =
+      alg === 'HS256' ? fromBase64url(verificationJwk.k)! : importPublicJwk(verificationJwk);
+    return jwsSignatureValid(token.jws, alg, verificationMaterial);
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether a compact JWS's signature (ES256, EdDSA: a public KeyObject) or MAC (HS256: the secret)
+ * verifies; throws only for a key of the wrong kind. The form (three parts, no crit, no b64) is
+ * readCompactJws's to check first. node:crypto, not jose: jose's WebCrypto path imports the key
+ * and crosses to the thread pool on every call, and the DCS and the PS verify one per request.
+ */
+export function jwsSignatureValid(
+  jws: string,
+  alg: EatJwtAlg,
+  key: KeyObject | Uint8Array,
+): boolean {
+  const dot = jws.lastIndexOf('.');
+  const signingInput = Buffer.from(jws.slice(0, dot), 'ascii');
+  const signature = fromBase64url(jws.slice(dot + 1));
+  if (!signature) return false;
+  if (alg === 'HS256') {
+    const mac = createHmac('sha256', key as Uint8Array)
+      .update(signingInput)
+      .digest();
+    return signature.length === mac.length && timingSafeEqual(mac, signature);
+  }
+  if (alg === 'ES256') {
+    return (
+      signature.length === 64 &&
+      cryptoVerify(
+        'sha256',
+        signingInput,
+        { key: key as KeyObject, dsaEncoding: 'ieee-p1363' },
+        signature,
+      )
+    );
+  }
+  return cryptoVerify(null, signingInput, key as KeyObject, signature);
 }
 
 /** Only the public members of an asymmetric JWK (a private one given by mistake still works). */
