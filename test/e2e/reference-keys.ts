@@ -3,7 +3,8 @@
 // independent implementation: Milenage f2-f5 (TS 35.206 4.1), the KDF of TS 33.220 B.2, PRF' of
 // RFC 9048 3.4, and the key hierarchy of TS 33.501 (A.2 KAUSF, A.6 KSEAF, A.7 KAMF; 6.1.3.1 and
 // F.3 for EAP-AKA'). Values are hex strings, lower case.
-import { createCipheriv, createHmac } from 'node:crypto';
+import { createCipheriv } from 'node:crypto';
+import { kdfHere, prfPrime } from '../reference-kdf.js';
 
 const hex = (text: string) => Buffer.from(text, 'hex');
 
@@ -42,18 +43,6 @@ export function milenageHere(kHex: string, opcHex: string, randHex: string) {
   };
 }
 
-/** TS 33.220 B.2: HMAC-SHA-256(KEY, FC || P0 || L0 || P1 || L1 ...). */
-function kdf(key: Buffer, fc: number, params: (Buffer | string)[]): Buffer {
-  const s: Buffer[] = [Buffer.of(fc)];
-  for (const p of params) {
-    const bytes = typeof p === 'string' ? Buffer.from(p, 'utf8') : p;
-    const length = Buffer.alloc(2);
-    length.writeUInt16BE(bytes.length);
-    s.push(bytes, length);
-  }
-  return createHmac('sha256', key).update(Buffer.concat(s)).digest();
-}
-
 /** The SQN a challenge carries: the first 48 bits of AUTN are SQN xor AK (TS 33.102 6.3.2). */
 export function sqnOf(bundle: UeKeys, randHex: string, autnHex: string): number {
   const { ak } = milenageHere(bundle.k, bundle.opc, randHex);
@@ -77,21 +66,12 @@ export function kausfHere(
   keys: { ck: Buffer; ik: Buffer; sqnXorAk: Buffer; snn: string; identity: string },
 ): Buffer {
   const { ck, ik, sqnXorAk, snn, identity } = keys;
-  if (method === '5G_AKA') return kdf(Buffer.concat([ck, ik]), 0x6a, [snn, sqnXorAk]);
-  const ckIkPrime = kdf(Buffer.concat([ck, ik]), 0x20, [snn, sqnXorAk]);
-  // PRF'(K, S) = T1 | T2 | ..., Tn = HMAC-SHA-256(K, Tn-1 | S | n), with K = IK' | CK'
+  if (method === '5G_AKA') return kdfHere(Buffer.concat([ck, ik]), 0x6a, [snn, sqnXorAk]);
+  const ckIkPrime = kdfHere(Buffer.concat([ck, ik]), 0x20, [snn, sqnXorAk]);
+  // MK = PRF'(IK' | CK', "EAP-AKA'" | Identity)
   const key = Buffer.concat([ckIkPrime.subarray(16), ckIkPrime.subarray(0, 16)]);
-  const s = Buffer.from(`EAP-AKA'${identity}`, 'utf8');
-  const blocks: Buffer[] = [];
-  let t = Buffer.alloc(0);
-  for (let n = 1; n <= 7; n++) {
-    t = createHmac('sha256', key)
-      .update(Buffer.concat([t, s, Buffer.of(n)]))
-      .digest();
-    blocks.push(t);
-  }
   // K_encr 16 | K_aut 32 | K_re 32 | MSK 64 | EMSK 64 bytes
-  return Buffer.concat(blocks).subarray(144, 176);
+  return prfPrime(key, Buffer.from(`EAP-AKA'${identity}`, 'utf8'), 176).subarray(144);
 }
 
 /**
@@ -110,8 +90,8 @@ export function kamfHere(
   const identity = ue.supi.replace(/^(?:imsi|nai)-/, '');
   const sqnXorAk = hex(autnHex).subarray(0, 6);
   const kausf = kausfHere(method, { ck, ik, sqnXorAk, snn, identity });
-  const kseaf = kdf(kausf, 0x6c, [snn]);
-  return kdf(kseaf, 0x6d, [identity, Buffer.alloc(2)]).toString('hex');
+  const kseaf = kdfHere(kausf, 0x6c, [snn]);
+  return kdfHere(kseaf, 0x6d, [identity, Buffer.alloc(2)]).toString('hex');
 }
 
 /** AT_RAND and AT_AUTN of an EAP-Request/AKA'-Challenge (RFC 9048 3, RFC 4187 10), else undefined. */

@@ -1,7 +1,6 @@
 // The 5G composition of EAP-AKA' keys: the Identity of MK is the SUPI (TS 33.501 F.3), the
 // peer's path from CK and IK meets the server's from CK' and IK' (RFC 5448 Appendix C case 1),
 // and MK is checked against PRF' written here again with node:crypto.
-import { createHmac } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { fromHex } from '../../../src/lib/bytes.js';
 import {
@@ -11,23 +10,11 @@ import {
   serverKeys,
 } from '../../../src/lib/eap/index.js';
 import { hex, loadVectors, type EapAkaPrimeVector } from '../../helpers.js';
+import { prfPrime } from '../../reference-kdf.js';
 
 const cases = loadVectors<{ cases: (EapAkaPrimeVector & { case: number })[] }>(
   'rfc5448-eap-aka-prime.json',
 ).cases;
-
-/** PRF'(K, S) of RFC 9048 3.4.1, independently. */
-function prfPrime(key: Buffer, s: Buffer, length: number): Buffer {
-  const out: Buffer[] = [];
-  let t = Buffer.alloc(0);
-  for (let n = 1; out.length * 32 < length; n++) {
-    t = createHmac('sha256', key)
-      .update(Buffer.concat([t, s, Buffer.of(n)]))
-      .digest();
-    out.push(t);
-  }
-  return Buffer.concat(out).subarray(0, length);
-}
 
 describe('the Identity of MK in 5G (TS 33.501 F.3)', () => {
   test.each([

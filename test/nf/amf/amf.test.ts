@@ -11,7 +11,7 @@ import { eapFailureOf } from '../../../src/nf/amf/client.js';
 import { SbiClientError } from '../../../src/sbi/client.js';
 import { computeSuci } from '../../../src/ue/suci.js';
 import { Usim } from '../../../src/ue/usim.js';
-import { kdfHere } from '../ausf/test-ausf.js';
+import { kdfHere } from '../../reference-kdf.js';
 import { createTestNetwork, SNN, SNPN, type TestNetwork } from './test-amf.js';
 
 let net: TestNetwork;

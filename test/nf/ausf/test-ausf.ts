@@ -2,7 +2,7 @@
 // side is AusfClient; subscriptions are provisioned through UdmClient as the PS does; the UE's
 // side is src/lib/aka/usim.ts and the EAP library, with the keys the test checks recomputed here
 // with node:crypto (TS 33.220 B.2 KDF, RFC 9048 PRF').
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { UdmClient } from '../../../src/nf/udm/client.js';
 import { UdmUeauClient } from '../../../src/nf/udm/ueau-client.js';
 import type { StoreConfig } from '../../../src/store/store-config.js';
 import { ADMIN_TOKEN, createTestUdm, type TestUdm } from '../udm/test-udm.js';
+import { kdfHere, prfPrime } from '../../reference-kdf.js';
 
 export const AUSF_TOKEN = 'ausf-test-token-0123456789abcdef';
 export const SNPN = { mcc: '001', mnc: '01', nid: '000007ED9D5' };
@@ -135,18 +136,6 @@ export async function provision(
 
 // Independent key derivations (node:crypto only).
 
-/** TS 33.220 B.2: HMAC-SHA-256(key, FC || P0 || L0 || ...). */
-export function kdfHere(key: Uint8Array, fc: number, params: (Uint8Array | string)[]): Buffer {
-  const parts: Buffer[] = [Buffer.of(fc)];
-  for (const p of params) {
-    const bytes = typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p);
-    const length = Buffer.alloc(2);
-    length.writeUInt16BE(bytes.length);
-    parts.push(bytes, length);
-  }
-  return createHmac('sha256', key).update(Buffer.concat(parts)).digest();
-}
-
 /** HXRES* / HRES* (TS 33.501 A.5): the last 128 bits of SHA-256(RAND || RES*). */
 export function hresStarHere(rand: Uint8Array, resStar: Uint8Array): string {
   return createHash('sha256')
@@ -171,15 +160,7 @@ export function kseafEapAkaPrimeHere(
 ): string {
   const ckIkPrime = kdfHere(Buffer.concat([ck, ik]), 0x20, [SNN, autn.subarray(0, 6)]);
   const key = Buffer.concat([ckIkPrime.subarray(16, 32), ckIkPrime.subarray(0, 16)]);
-  const s = Buffer.from(`EAP-AKA'${identity}`, 'utf8');
-  const blocks: Buffer[] = [];
-  let t = Buffer.alloc(0);
-  for (let n = 1; n <= 7; n++) {
-    t = createHmac('sha256', key)
-      .update(Buffer.concat([t, s, Buffer.of(n)]))
-      .digest();
-    blocks.push(t);
-  }
-  const emsk = Buffer.concat(blocks).subarray(144, 208);
+  // K_encr 16 | K_aut 32 | K_re 32 | MSK 64 | EMSK 64 bytes
+  const emsk = prfPrime(key, Buffer.from(`EAP-AKA'${identity}`, 'utf8'), 208).subarray(144);
   return kdfHere(emsk.subarray(0, 32), 0x6c, [SNN]).toString('hex');
 }

@@ -15,15 +15,8 @@ import { checkAuthentication } from '../../../src/lib/aka/usim.js';
 import { loadVectors, type SharedVectors } from '../../helpers.js';
 import { dropSchemas, storeBackends, uniqueSchemaPrefix } from '../../store/pg-test-url.js';
 import { admin, createTestUdm, type TestUdm } from './test-udm.js';
-import {
-  bytesOf,
-  hexOf,
-  kdfHere,
-  newImsi,
-  provision,
-  sqnAfter,
-  type Provisioned,
-} from './ueau-helpers.js';
+import { bytesOf, hexOf, newImsi, provision, sqnAfter, type Provisioned } from './ueau-helpers.js';
+import { kdfHere } from '../../reference-kdf.js';
 
 const vectors = loadVectors<SharedVectors>('3gpp.json');
 const set1 = vectors.milenage[0]!;

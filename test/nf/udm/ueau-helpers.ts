@@ -2,7 +2,7 @@
 // node:crypto in test-udm.ts), loading a home network private key into the UDM's table, and the
 // key derivations of TS 33.220 Annex B computed here with node:crypto alone, so the UDM's KAUSF,
 // CK' and IK' are checked against an independent implementation.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestUdm } from './test-udm.js';
 import { admin, sealHere } from './test-udm.js';
@@ -76,18 +76,6 @@ export async function loadHomeNetworkKey(
     })
     .onConflict((oc) => oc.columns(['scheme', 'hn_key_id']).doNothing())
     .execute();
-}
-
-/** The KDF of TS 33.220 B.2: HMAC-SHA-256(key, FC || P0 || L0 || P1 || L1 ...). */
-export function kdfHere(key: Uint8Array, fc: number, params: (Uint8Array | string)[]): Buffer {
-  const parts: Buffer[] = [Buffer.of(fc)];
-  for (const p of params) {
-    const bytes = typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p);
-    const length = Buffer.alloc(2);
-    length.writeUInt16BE(bytes.length);
-    parts.push(bytes, length);
-  }
-  return createHmac('sha256', key).update(Buffer.concat(parts)).digest();
 }
 
 export const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');

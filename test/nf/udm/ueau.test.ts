@@ -20,13 +20,13 @@ import { admin, createTestUdm, type TestUdm } from './test-udm.js';
 import {
   bytesOf,
   hexOf,
-  kdfHere,
   loadHomeNetworkKey,
   newImsi,
   provision,
   sqnAfter,
   type Provisioned,
 } from './ueau-helpers.js';
+import { kdfHere } from '../../reference-kdf.js';
 
 const SNPN = { mcc: '001', mnc: '01', nid: '000007ed9d5' };
 const SNN = '5G:mnc001.mcc001.3gppnetwork.org:000007ED9D5';
