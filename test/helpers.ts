@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
 import { toHex } from '../src/lib/bytes.js';
 import { generateJwkPair } from '../src/lib/key-pairs.js';
+import { SbiClientError } from '../src/sbi/client.js';
 
 export function loadVectors<T>(name: string): T {
   const path = fileURLToPath(new URL(`./vectors/${name}`, import.meta.url));
@@ -97,4 +98,15 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The SbiClientError a client call rejects with; fails the test if it resolves or fails otherwise. */
+export async function sbiRefusal(call: Promise<unknown>): Promise<SbiClientError> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof SbiClientError) return err;
+    throw err;
+  }
+  throw new Error('expected a refusal');
 }

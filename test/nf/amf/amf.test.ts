@@ -8,9 +8,9 @@ import { akaClientError, toEapPayload } from '../../../src/lib/eap/index.js';
 import type { CredentialBundle } from '../../../src/lib/onboarding/credential-bundle.js';
 import { AMF_INTERFACES } from '../../../src/nf/amf/amf.js';
 import { eapFailureOf } from '../../../src/nf/amf/client.js';
-import { SbiClientError } from '../../../src/sbi/client.js';
 import { computeSuci } from '../../../src/ue/suci.js';
 import { Usim } from '../../../src/ue/usim.js';
+import { sbiRefusal } from '../../helpers.js';
 import { kdfHere } from '../../reference-kdf.js';
 import { createTestNetwork, SNN, SNPN, type TestNetwork } from './test-amf.js';
 
@@ -26,16 +26,6 @@ const post = (url: string, payload: unknown) =>
   net.amf.app.inject({ method: 'POST', url, payload: payload as object });
 const put = (url: string, payload: unknown) =>
   net.amf.app.inject({ method: 'PUT', url, payload: payload as object });
-
-async function sbiError(run: Promise<unknown>): Promise<SbiClientError> {
-  try {
-    await run;
-  } catch (err) {
-    if (err instanceof SbiClientError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('5G AKA by hand', () => {
   let bundle: CredentialBundle;
@@ -84,11 +74,11 @@ describe('5G AKA by hand', () => {
       result: 'mac_failure',
     });
     const guess = toHex(randomBytes(16));
-    const err = await sbiError(net.amfClient.confirm5gAka(challenge.id, guess));
+    const err = await sbiRefusal(net.amfClient.confirm5gAka(challenge.id, guess));
     expect(err.status).toBe(403);
     expect(err.problemCause).toBe('AUTHENTICATION_REJECTED');
     // The registration is over.
-    expect((await sbiError(net.amfClient.confirm5gAka(challenge.id, guess))).status).toBe(404);
+    expect((await sbiRefusal(net.amfClient.confirm5gAka(challenge.id, guess))).status).toBe(404);
   });
 
   test('the request bodies are checked: 400 with the parameter named', async () => {
@@ -131,14 +121,14 @@ describe('refusals', () => {
     const bundle = await net.provision({ scheme: 'A' });
     const bad = await post('/namf-reg/v1/registrations', { suci: 'suci-9-nonsense', snpn: SNPN });
     expect(bad.json()).toMatchObject({ status: 400, cause: 'MANDATORY_IE_INCORRECT' });
-    const unknownKey = await sbiError(
+    const unknownKey = await sbiRefusal(
       net.amfClient.register(
         computeSuci({ ...bundle, suci: { ...bundle.suci, hnKeyId: 77 } }),
         SNPN,
       ),
     );
     expect(unknownKey.problemCause).toBe('INVALID_HN_PUBLIC_KEY_IDENTIFIER');
-    const unknownSupi = await sbiError(
+    const unknownSupi = await sbiRefusal(
       net.amfClient.register('suci-0-001-01-0-0-0-9999999999', SNPN),
     );
     expect([unknownSupi.status, unknownSupi.problemCause]).toEqual([404, 'USER_NOT_FOUND']);
@@ -149,7 +139,7 @@ describe('refusals', () => {
     const challenge = await net.amfClient.register(computeSuci(bundle), SNPN);
     if (challenge.authMethod !== 'EAP_AKA_PRIME') throw new Error("EAP-AKA' expected");
     const identifier = Buffer.from(challenge.eapPayload, 'base64')[1]!;
-    const err = await sbiError(
+    const err = await sbiRefusal(
       net.amfClient.eapSession(challenge.id, toEapPayload(akaClientError(identifier))),
     );
     expect([err.status, err.problemCause]).toEqual([403, 'AUTHENTICATION_REJECTED']);
@@ -160,9 +150,9 @@ describe('refusals', () => {
   test('a 5G AKA request on an EAP registration, and an unknown id: 409 and 404', async () => {
     const bundle = await net.provision({ method: 'EAP_AKA_PRIME' });
     const challenge = await net.amfClient.register(computeSuci(bundle), SNPN);
-    const mismatch = await sbiError(net.amfClient.confirm5gAka(challenge.id, '00'.repeat(16)));
+    const mismatch = await sbiRefusal(net.amfClient.confirm5gAka(challenge.id, '00'.repeat(16)));
     expect([mismatch.status, mismatch.problemCause]).toEqual([409, 'AUTH_METHOD_MISMATCH']);
-    const unknown = await sbiError(net.amfClient.confirm5gAka('no-such-id', '00'.repeat(16)));
+    const unknown = await sbiRefusal(net.amfClient.confirm5gAka('no-such-id', '00'.repeat(16)));
     expect([unknown.status, unknown.problemCause]).toEqual([404, 'CONTEXT_NOT_FOUND']);
   });
 });

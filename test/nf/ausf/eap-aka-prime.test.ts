@@ -32,6 +32,7 @@ import {
 import type { AusfClient, EapSession } from '../../../src/nf/ausf/client.js';
 import type { UdmUeauClient } from '../../../src/nf/udm/ueau-client.js';
 import { SbiClientError } from '../../../src/sbi/client.js';
+import { sbiRefusal } from '../../helpers.js';
 import { dropSchemas, storeBackends, uniqueSchemaPrefix } from '../../store/pg-test-url.js';
 import {
   AUSF_TOKEN,
@@ -50,16 +51,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
   await dropSchemas(prefix);
 });
-
-async function refusal(p: Promise<unknown>): Promise<SbiClientError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SbiClientError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** An EapPayload decoded as an EAP-AKA' request; fails the test otherwise. */
 function request(payload: string): EapAkaMessage {
@@ -158,7 +149,7 @@ describe.each(storeBackends(dataDir, prefix))("EAP-AKA' through the AUSF on %s",
       servingNetworkName: SNN,
     });
     // The same response again: the context is spent.
-    const replay = await refusal(
+    const replay = await sbiRefusal(
       send(
         ctx.authCtxId,
         akaPrimeChallengeResponse({
@@ -379,7 +370,7 @@ describe.each(storeBackends(dataDir, prefix))("EAP-AKA' through the AUSF on %s",
       ['not base64', '!!!!!!!!'],
       ['base64url', toEapPayload(good).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')],
     ] as const) {
-      const e = await refusal(client.eapSession(ctx.authCtxId, payload));
+      const e = await sbiRefusal(client.eapSession(ctx.authCtxId, payload));
       expect([e.status, e.problemCause], what).toEqual([400, 'MANDATORY_IE_INCORRECT']);
     }
     const done = await client.eapSession(ctx.authCtxId, toEapPayload(good));
@@ -390,9 +381,9 @@ describe.each(storeBackends(dataDir, prefix))("EAP-AKA' through the AUSF on %s",
     const ue = TestUe.fresh(newImsi());
     await provision(t, ue, '5G_AKA');
     const ctx = await client.authenticate({ supiOrSuci: ue.supi, servingNetworkName: SNN });
-    const e = await refusal(client.eapSession(ctx.authCtxId, toEapPayload(akaClientError(1))));
+    const e = await sbiRefusal(client.eapSession(ctx.authCtxId, toEapPayload(akaClientError(1))));
     expect([e.status, e.problemCause]).toEqual([404, 'CONTEXT_NOT_FOUND']);
-    const unknown = await refusal(
+    const unknown = await sbiRefusal(
       client.eapSession('AAAAAAAAAAAAAAAAAAAAAA', toEapPayload(akaClientError(1))),
     );
     expect([unknown.status, unknown.problemCause]).toEqual([404, 'CONTEXT_NOT_FOUND']);
@@ -420,7 +411,7 @@ describe.each(storeBackends(dataDir, prefix))("EAP-AKA' through the AUSF on %s",
       akaSynchronizationFailure({ identifier: challenge.identifier, auts: refused.usim.auts }),
     );
     down = true;
-    const e = await refusal(other.client.eapSession(ctx.authCtxId, syncFailure));
+    const e = await sbiRefusal(other.client.eapSession(ctx.authCtxId, syncFailure));
     expect([e.status, e.problemCause]).toEqual([504, 'UPSTREAM_SERVER_ERROR']);
     down = false;
     const fresh = await other.client.eapSession(ctx.authCtxId, syncFailure);

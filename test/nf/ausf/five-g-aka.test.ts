@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { concealSupi } from '../../../src/lib/aka/suci.js';
 import { parseSupi } from '../../../src/lib/aka/supi.js';
 import { UsimSqnArray } from '../../../src/lib/aka/sqn.js';
-import { SbiClientError } from '../../../src/sbi/client.js';
+import type { SbiClientError } from '../../../src/sbi/client.js';
+import { sbiRefusal } from '../../helpers.js';
 import { dropSchemas, storeBackends, uniqueSchemaPrefix } from '../../store/pg-test-url.js';
 import {
   AUSF_TOKEN,
@@ -29,17 +30,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
   await dropSchemas(prefix);
 });
-
-/** The SbiClientError a promise rejects with. */
-async function refusal(p: Promise<unknown>): Promise<SbiClientError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SbiClientError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe.each(storeBackends(dataDir, prefix))('5G AKA through the AUSF on %s', (_n, store) => {
   let t: TestAusf;
@@ -109,7 +99,7 @@ describe.each(storeBackends(dataDir, prefix))('5G AKA through the AUSF on %s', (
       authResult: 'AUTHENTICATION_FAILURE',
     });
     expect(await t.ueau.latestAuthEvent(ue.supi)).toMatchObject({ success: false });
-    const again = await refusal(
+    const again = await sbiRefusal(
       t.client.confirm5gAka(ctx.authCtxId, Buffer.from(usim.resStar!).toString('hex')),
     );
     expect([again.status, again.problemCause]).toEqual([404, 'CONTEXT_NOT_FOUND']);
@@ -124,7 +114,7 @@ describe.each(storeBackends(dataDir, prefix))('5G AKA through the AUSF on %s', (
     if (usim.result !== 'ok') throw new Error('USIM');
     const resStar = Buffer.from(usim.resStar!).toString('hex');
     await t.client.confirm5gAka(ctx.authCtxId, resStar);
-    const replay = await refusal(t.client.confirm5gAka(ctx.authCtxId, resStar));
+    const replay = await sbiRefusal(t.client.confirm5gAka(ctx.authCtxId, resStar));
     expect([replay.status, replay.problemCause]).toEqual([404, 'CONTEXT_NOT_FOUND']);
     expect(replay.problem?.detail).toMatch(/already succeeded/);
   });
@@ -184,7 +174,7 @@ describe.each(storeBackends(dataDir, prefix))('5G AKA through the AUSF on %s', (
     expect(impostor.check(ctx['5gAuthData'].rand, ctx['5gAuthData'].autn).result).toBe(
       'mac_failure',
     );
-    const e = await refusal(
+    const e = await sbiRefusal(
       t.client.authenticate({
         supiOrSuci: ue.supi,
         servingNetworkName: SNN,
@@ -239,7 +229,7 @@ describe.each(storeBackends(dataDir, prefix))('5G AKA through the AUSF on %s', (
     ],
   ])("%s: the UDM's cause is passed on", async (_what, who, snn, status, cause) => {
     const supiOrSuci = who === null ? (await provisioned()).supi : who();
-    const e = await refusal(t.client.authenticate({ supiOrSuci, servingNetworkName: snn }));
+    const e = await sbiRefusal(t.client.authenticate({ supiOrSuci, servingNetworkName: snn }));
     expect([e.status, e.problemCause]).toEqual([status, cause]);
   });
 
@@ -252,14 +242,16 @@ describe.each(storeBackends(dataDir, prefix))('5G AKA through the AUSF on %s', (
       hnPublicKey: Buffer.from(a.hnPublicKey, 'hex'),
       hnKeyId: (a.hnKeyId + 100) % 256,
     });
-    const e = await refusal(t.client.authenticate({ supiOrSuci: suci, servingNetworkName: SNN }));
+    const e = await sbiRefusal(
+      t.client.authenticate({ supiOrSuci: suci, servingNetworkName: SNN }),
+    );
     expect([e.status, e.problemCause]).toEqual([403, 'INVALID_HN_PUBLIC_KEY_IDENTIFIER']);
   });
 
   test('a revoked subscription no longer authenticates: USER_NOT_FOUND', async () => {
     const ue = await provisioned();
     await t.udmClient.deleteAuthenticationSubscription(ue.supi);
-    const e = await refusal(
+    const e = await sbiRefusal(
       t.client.authenticate({ supiOrSuci: ue.supi, servingNetworkName: SNN }),
     );
     expect([e.status, e.problemCause]).toEqual([404, 'USER_NOT_FOUND']);
@@ -274,7 +266,7 @@ describe.each(storeBackends(dataDir, prefix))('5G AKA through the AUSF on %s', (
     const usim = ue.check(ctx['5gAuthData'].rand, ctx['5gAuthData'].autn, SNN);
     if (usim.result !== 'ok') throw new Error('USIM');
     now += 30_001;
-    const e = await refusal(
+    const e = await sbiRefusal(
       other.client.confirm5gAka(ctx.authCtxId, Buffer.from(usim.resStar!).toString('hex')),
     );
     expect([e.status, e.problemCause]).toEqual([404, 'CONTEXT_NOT_FOUND']);
@@ -284,7 +276,7 @@ describe.each(storeBackends(dataDir, prefix))('5G AKA through the AUSF on %s', (
   test('an AUSF that serves named networks refuses others', async () => {
     const other = await t.another({ servingNetworkNames: ['5G:mnc001.mcc001.3gppnetwork.org'] });
     const ue = await provisioned();
-    const e = await refusal(
+    const e = await sbiRefusal(
       other.client.authenticate({ supiOrSuci: ue.supi, servingNetworkName: SNN }),
     );
     expect([e.status, e.problemCause]).toEqual([403, 'SERVING_NETWORK_NOT_AUTHORIZED']);
@@ -295,7 +287,7 @@ describe.each(storeBackends(dataDir, prefix))('5G AKA through the AUSF on %s', (
     await provision(t, ue, 'EAP_AKA_PRIME');
     const ctx = await t.client.authenticate({ supiOrSuci: ue.supi, servingNetworkName: SNN });
     expect(ctx.authType).toBe('EAP_AKA_PRIME');
-    const e = await refusal(t.client.confirm5gAka(ctx.authCtxId, '00'.repeat(16)));
+    const e = await sbiRefusal(t.client.confirm5gAka(ctx.authCtxId, '00'.repeat(16)));
     expect([e.status, e.problemCause]).toEqual([404, 'CONTEXT_NOT_FOUND']);
   });
 
@@ -384,7 +376,7 @@ describe('a UDM that does not answer', () => {
     const t = await createTestAusf();
     try {
       const down = await t.another({ udm: { baseUrl: 'http://127.0.0.1:9', bearerToken: 'x' } });
-      const e = await refusal(
+      const e = await sbiRefusal(
         down.client.authenticate({ supiOrSuci: newImsi(), servingNetworkName: SNN }),
       );
       expect([e.status, e.problemCause]).toEqual([504, 'UPSTREAM_SERVER_ERROR']);
@@ -400,7 +392,7 @@ describe('a UDM that does not answer', () => {
       const wrong = await t.another({
         udm: { baseUrl: t.udmUrl, bearerToken: 'not-the-udm-token-at-all' },
       });
-      const e = await refusal(
+      const e = await sbiRefusal(
         wrong.client.authenticate({ supiOrSuci: newImsi(), servingNetworkName: SNN }),
       );
       expect([e.status, e.problemCause]).toEqual([504, 'UPSTREAM_SERVER_ERROR']);
