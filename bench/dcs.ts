@@ -16,6 +16,7 @@ import { generateJwkPair } from '../src/lib/key-pairs.js';
 import { readyLine } from '../src/cli/ready-line.js';
 import { postBodies, type Load } from './load.js';
 import { treeCpuSeconds } from './proc-cpu.js';
+import { spawnServe } from './serve.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -32,34 +33,14 @@ const LOAD = loadIndex > 0 ? (process.argv[loadIndex + 1] as 'wrk' | 'autocannon
 const SYNCHRONOUS = process.argv.includes('--sqlite-normal') ? 'NORMAL' : 'FULL';
 // The DCS runs as `serve dcs --workers N`, one process per core by default.
 const WORKERS = arg('--workers', availableParallelism());
-const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
 const FLOOR_SERVER = fileURLToPath(new URL('./dcs-floor-server.js', import.meta.url));
 const FLOOR = !process.argv.includes('--no-floor');
 
 async function startDcs(dataDir: string) {
-  // BENCH_SERVER_NODE_ARGS passes node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=DIR".
-  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(
-    process.execPath,
-    [
-      ...nodeArgs,
-      BIN,
-      'serve',
-      'dcs',
-      '--data',
-      dataDir,
-      '--port-base',
-      '0',
-      '--json',
-      '--sqlite-synchronous',
-      SYNCHRONOUS,
-      '--workers',
-      String(WORKERS),
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawnServe(['dcs', '--workers', String(WORKERS)], {
+    dataDir,
+    synchronous: SYNCHRONOUS,
+  });
   const url = (await readyLine(child)).endpoints.dcs!;
   return { url, child };
 }

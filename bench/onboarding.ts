@@ -4,11 +4,9 @@
 // plays the UEs. Prints one JSON object.
 // Run: `npm run build && node dist/bench/onboarding.js [--ues 2000] [--concurrency 64]
 // [--form cwt|jwt] [--sqlite-full] [--workers N] [--steps 1-2]`.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { adminToken } from '../src/cli/data-dir.js';
 import { onboardMany } from '../src/cli/demo/onboard-many.js';
 import { percentile } from '../src/cli/demo/report.js';
@@ -21,6 +19,7 @@ import { loadConfig, snpnIds } from '../src/nf/ps/config.js';
 import { openSoftwareKeyStore } from '../src/ue/software-key-store.js';
 import { readyLine } from '../src/cli/ready-line.js';
 import { treeCpuSeconds } from './proc-cpu.js';
+import { spawnServe } from './serve.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -35,31 +34,11 @@ const SYNCHRONOUS = process.argv.includes('--sqlite-full') ? 'FULL' : 'NORMAL';
 const WORKERS = arg('--workers', '1');
 // --steps 1-2 leaves out Step 3 (registration and authentication), as issue 4's goal measured it.
 const STEP3 = arg('--steps', '1-3') !== '1-2';
-const BIN = fileURLToPath(new URL('../../bin/npn-onboard', import.meta.url));
 
 const root = mkdtempSync(join(tmpdir(), 'npn-bench-onboarding-'));
 const dataDir = join(root, 'data');
 initDataDir(dataDir);
-// BENCH_SERVER_NODE_ARGS passes node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=DIR".
-const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-const serve = (args: string[]) =>
-  spawn(
-    process.execPath,
-    [
-      ...nodeArgs,
-      BIN,
-      'serve',
-      ...args,
-      '--data',
-      dataDir,
-      '--port-base',
-      '0',
-      '--json',
-      '--sqlite-synchronous',
-      SYNCHRONOUS,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+const serve = (args: string[]) => spawnServe(args, { dataDir, synchronous: SYNCHRONOUS });
 // With --workers N the AMF, whose registrations live in memory, runs in a process of its own.
 const servers =
   WORKERS === '1' ? [serve([])] : [serve(['dcs', 'udm', 'ps', 'ausf', '--workers', WORKERS])];
