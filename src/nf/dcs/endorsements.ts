@@ -4,7 +4,7 @@
 // returned, only its kind and thumbprint.
 import { createPublicKey, createSecretKey } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { CompiledQuery, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { toBase64url } from '../../lib/bytes.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
@@ -12,6 +12,7 @@ import { auditTimestamp } from '../../store/audit-clock.js';
 import { auditRecordId } from '../../store/audit-id.js';
 import { batchInserter } from '../../store/batch-insert.js';
 import { GroupCommit } from '../../store/group-commit.js';
+import { SqliteCommittedReader } from '../../store/sqlite-committed-reader.js';
 import { SqliteWriterThread } from '../../store/sqlite-writer-thread.js';
 import type { AppraisalsTable, DcsDatabase, DcsStore, DevicesTable } from './store.js';
 import { checkUeidHex } from '../../sbi/ueid-param.js';
@@ -147,17 +148,28 @@ export class EndorsementService {
     devices: new Map<string, EndorsedDevice | null>(),
     classes: new Map<string, ReferenceValues | null>(),
   };
-  readonly #readVersion: CompiledQuery<{ version: number }>;
+  /** the counter's current value: a prepared statement on SQLite, a Kysely query on PostgreSQL */
+  readonly #readVersion: () => Promise<number> | number;
+  readonly #versionReader: SqliteCommittedReader | undefined;
 
   constructor(
     private readonly store: DcsStore,
     private readonly kek: Uint8Array,
   ) {
-    this.#readVersion = store.db
+    const readVersion = store.db
       .selectFrom('endorsement_version')
       .select('version')
       .where('id', '=', 1)
       .compile();
+    if (store.sqlite) {
+      const reader = new SqliteCommittedReader(store.sqlite.file);
+      this.#versionReader = reader;
+      this.#readVersion = () =>
+        reader.get<{ version: number }>(readVersion.sql, ...readVersion.parameters)?.version ?? 0;
+    } else {
+      this.#readVersion = async () =>
+        (await store.db.executeQuery(readVersion)).rows[0]?.version ?? 0;
+    }
     if (store.sqlite) {
       const writer = new SqliteWriterThread({
         ...store.sqlite,
@@ -176,6 +188,7 @@ export class EndorsementService {
   async close(): Promise<void> {
     await this.#auditTrail.flushed();
     await this.#auditWriter?.close();
+    this.#versionReader?.close();
   }
 
   /** PUT: create or replace. Replacing keeps the creation time and the revocation state. */
@@ -341,8 +354,7 @@ export class EndorsementService {
     ueid: string,
   ): Promise<{ device?: EndorsedDevice; referenceValues?: ReferenceValues }> {
     const cache = this.#cache;
-    const { rows } = await this.store.db.executeQuery(this.#readVersion);
-    const version = rows[0]?.version ?? 0;
+    const version = await this.#readVersion();
     if (version !== cache.version || cache.devices.size > CACHE_ENTRIES) {
       cache.devices.clear();
       cache.classes.clear();
