@@ -16,6 +16,11 @@ export function fromHex(text: string): Uint8Array {
 
 const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
 
+/** The value of each base64url character (RFC 4648 table 2). */
+const BASE64URL_VALUE = new Map(
+  [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].map((c, i) => [c, i]),
+);
+
 /**
  * Canonical unpadded base64url (RFC 4648 clause 5) to bytes, or undefined. Canonical: a last
  * character with spare bits set decodes to the same bytes as another text, so it is refused, as
@@ -25,8 +30,13 @@ export function fromBase64url(text: unknown): Uint8Array | undefined {
   if (typeof text !== 'string' || !BASE64URL_RE.test(text) || text.length % 4 === 1) {
     return undefined;
   }
-  const bytes = Buffer.from(text, 'base64url');
-  return bytes.toString('base64url') === text ? new Uint8Array(bytes) : undefined;
+  // A last character carrying 2 (length % 4 = 2) or 4 (length % 4 = 3) bits of data has 4 or
+  // 2 spare low bits, which must be zero (RFC 4648 clause 3.5).
+  const spareBits = [0, 0, 0x0f, 0x03][text.length % 4]!;
+  if (spareBits !== 0 && (BASE64URL_VALUE.get(text[text.length - 1]!)! & spareBits) !== 0) {
+    return undefined;
+  }
+  return new Uint8Array(Buffer.from(text, 'base64url'));
 }
 
 export function toBase64url(bytes: Uint8Array): string {
