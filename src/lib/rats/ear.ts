@@ -171,7 +171,7 @@ export class EarSigner {
     // The signer runs the verifier's checks, so it never issues an EAR its peers would refuse.
     const checked = parseEarPayload(json);
     if (!checked.ok) throw checked.error;
-    const signingInput = `${this.#header}.${toBase64url(new TextEncoder().encode(JSON.stringify(json)))}`;
+    const signingInput = `${this.#header}.${Buffer.from(JSON.stringify(json)).toString('base64url')}`;
     const signature = cryptoSign('sha256', Buffer.from(signingInput), {
       key: this.#key,
       dsaEncoding: 'ieee-p1363',

@@ -7,9 +7,9 @@ const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
 const B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
 
 function toBigInt(bytes: Uint8Array): bigint {
-  let hex = '0x';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return BigInt(hex);
+  return BigInt(
+    `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`,
+  );
 }
 
 /** x and y are the 32-byte big-endian affine coordinates. */
