@@ -315,6 +315,22 @@ describe.each(storeBackends(root, schemaPrefix))('the whole network on %s', (_, 
     30_000,
   );
 
+  test('past their notAfter at the network, credentials are refused, also to a UE that still takes them for valid', async () => {
+    const { dir, bundle } = await onboarded({ authMethod: '5G_AKA', scheme: 'A', supi: 'imsi' });
+    const credentialStore = new FileCredentialStore(dir);
+    await registerAndCheck(bundle, credentialStore);
+    // The network's clock passes the end the PS set (the bundle's own notAfter is still 30 days
+    // ahead, as on a cloned copy or a device whose clock lags).
+    await net.udm.store.db
+      .updateTable('authentication_subscriptions')
+      .set({ not_after: new Date(Date.now() - 1000).toISOString() })
+      .where('supi', '=', bundle.supi)
+      .execute();
+    expect(
+      await refusal(register({ amf: net.urls.amf, credentialStore, broadcast: net.snpns })),
+    ).toBe('AUTHENTICATION_REJECTED');
+  }, 30_000);
+
   test('a UE is told why: no SNPN of its credentials, an SNPN not served, an unknown or wrong home network key, expired credentials', async () => {
     const { bundle } = await onboarded({ authMethod: '5G_AKA', scheme: 'A', supi: 'imsi' });
     const other = { ...bundle.snpn, nid: '00000000001' };

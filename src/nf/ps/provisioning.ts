@@ -42,6 +42,8 @@ export interface CredentialsHolder {
       opc: Uint8Array;
       amf: string;
       sqn: string;
+      /** the bundle's notAfter: the holder authenticates no one with them after it */
+      notAfter?: string;
     },
   ): Promise<'created' | 'replaced'>;
   deleteAuthenticationSubscription(supi: string): Promise<void>;
@@ -258,6 +260,7 @@ export class Provisioning {
         opc: unseal(this.kek, session.opc_sealed, sessionAad(session.id, 'opc')),
         amf: session.amf!,
         sqn: session.sqn!,
+        ...(session.not_after !== null ? { notAfter: session.not_after } : {}),
       });
       this.log.info(
         {

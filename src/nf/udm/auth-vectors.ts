@@ -68,6 +68,8 @@ export interface AuthVectorOptions {
   sqnProfile?: SqnProfile;
   /** where RAND comes from; default node:crypto randomBytes (a test may pin a vector's RAND) */
   random?: (length: number) => Uint8Array;
+  /** milliseconds since the epoch; default Date.now (a test may move past a notAfter) */
+  clock?: () => number;
 }
 
 /** Compare-and-swap rounds before a SQN step gives up (each lets one contender through). */
@@ -94,6 +96,7 @@ export class AuthVectorService {
   readonly #servingNetworkNames: ReadonlySet<string> | undefined;
   readonly #profile: SqnProfile;
   readonly #random: (length: number) => Uint8Array;
+  readonly #clock: () => number;
 
   constructor(
     private readonly store: UdmStore,
@@ -108,6 +111,7 @@ export class AuthVectorService {
         : new Set(options.servingNetworks.map((snpn) => servingNetworkName(snpn)));
     this.#profile = { ...(options.sqnProfile ?? DEFAULT_SQN_PROFILE) };
     this.#random = options.random ?? ((length) => new Uint8Array(randomBytes(length)));
+    this.#clock = options.clock ?? Date.now;
   }
 
   /**
@@ -257,6 +261,15 @@ export class AuthVectorService {
     const creds = await this.subscriptions.credentials(supi);
     if (!creds)
       throw new UdmAuthError('USER_NOT_FOUND', `no authentication subscription for ${supi}`);
+    // Credentials past the end of their validity (the bundle's notAfter) authenticate no one,
+    // whoever holds a copy of them.
+    if (creds.notAfter !== undefined && Date.parse(creds.notAfter) <= this.#clock()) {
+      wipe(creds);
+      throw new UdmAuthError(
+        'AUTHENTICATION_REJECTED',
+        `the credentials of ${supi} expired at ${creds.notAfter}`,
+      );
+    }
     return creds;
   }
 

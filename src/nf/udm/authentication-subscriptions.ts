@@ -29,6 +29,8 @@ export interface AuthenticationSubscriptionInput {
   authenticationManagementField: string;
   algorithmId: 'milenage';
   sequenceNumber: { sqnScheme: 'NON_TIME_BASED'; sqn: string };
+  /** RFC 3339: the end of the credentials' validity (the bundle's notAfter); absent for none */
+  notAfter?: string;
 }
 
 /** What the API returns for a SUPI: everything but K and OPc. */
@@ -38,6 +40,8 @@ export interface AuthenticationSubscriptionRecord {
   authenticationManagementField: string;
   algorithmId: 'milenage';
   sequenceNumber: { sqnScheme: 'NON_TIME_BASED'; sqn: string };
+  /** as stored: UTC, milliseconds */
+  notAfter?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -54,6 +58,8 @@ export interface AuthenticationCredentials {
   sqn: string;
   /** names this K, OPc and initial SQN (see AuthenticationSubscriptionsTable.credential_id) */
   credentialId: string;
+  /** the end of the credentials' validity, UTC; undefined for none */
+  notAfter?: string;
 }
 
 /** The transport key shared by the PS and the UDM: 32 bytes and the id that names it. */
@@ -141,6 +147,9 @@ function inputProblems(input: AuthenticationSubscriptionInput): InvalidParam[] {
       bad.push({ param: '/sequenceNumber/sqn', reason: 'must be 12 hex digits' });
     }
   }
+  if (i.notAfter !== undefined && normalisedTime(i.notAfter) === undefined) {
+    bad.push({ param: '/notAfter', reason: 'must be an RFC 3339 date-time' });
+  }
   return bad;
 }
 
@@ -177,6 +186,7 @@ export class AuthenticationSubscriptionService {
     const { k, opc } = this.#openTransport(supi, input);
     const amf = input.authenticationManagementField.toLowerCase();
     const sqn = input.sequenceNumber.sqn.toLowerCase();
+    const notAfter = input.notAfter === undefined ? null : normalisedTime(input.notAfter)!;
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.store.db.transaction().execute(async (trx) => {
         const existing = await trx
@@ -185,7 +195,11 @@ export class AuthenticationSubscriptionService {
           .where('supi', '=', supi)
           .executeTakeFirst();
         const now = new Date().toISOString();
-        if (existing && this.#sameContent(existing, input.authenticationMethod, k, opc, amf, sqn)) {
+        if (
+          existing &&
+          existing.not_after === notAfter &&
+          this.#sameContent(existing, input.authenticationMethod, k, opc, amf, sqn)
+        ) {
           return { created: false, changed: false, row: existing };
         }
         const credentialId =
@@ -204,6 +218,7 @@ export class AuthenticationSubscriptionService {
           created_at: existing?.created_at ?? now,
           updated_at: now,
           credential_id: credentialId,
+          not_after: notAfter,
         };
         if (existing) {
           await trx
@@ -305,6 +320,7 @@ export class AuthenticationSubscriptionService {
       amf: row.amf,
       sqn: row.sqn,
       credentialId: row.credential_id,
+      ...(row.not_after !== null ? { notAfter: row.not_after } : {}),
     };
   }
 
@@ -382,6 +398,15 @@ export class AuthenticationSubscriptionService {
   }
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+/** An RFC 3339 date-time as UTC with milliseconds, the one form stored; undefined if not one. */
+function normalisedTime(text: unknown): string | undefined {
+  if (typeof text !== 'string' || !RFC3339.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
 function toRecord(row: AuthenticationSubscriptionsTable): AuthenticationSubscriptionRecord {
   return {
     supi: row.supi,
@@ -389,6 +414,7 @@ function toRecord(row: AuthenticationSubscriptionsTable): AuthenticationSubscrip
     authenticationManagementField: row.amf,
     algorithmId: 'milenage',
     sequenceNumber: { sqnScheme: 'NON_TIME_BASED', sqn: row.sqn },
+    ...(row.not_after !== null ? { notAfter: row.not_after } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

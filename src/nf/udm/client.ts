@@ -35,6 +35,8 @@ export interface AuthenticationSubscriptionValues {
   amf: string;
   /** 12 hex digits */
   sqn: string;
+  /** RFC 3339: the end of the credentials' validity; the UDM authenticates no one after it */
+  notAfter?: string;
 }
 
 const path = (supi: string) => `${CREDENTIAL_PROVISIONING_PREFIX}/${encodeURIComponent(supi)}`;
@@ -69,6 +71,7 @@ export class UdmClient {
       authenticationManagementField: values.amf,
       algorithmId: 'milenage',
       sequenceNumber: { sqnScheme: 'NON_TIME_BASED', sqn: values.sqn },
+      ...(values.notAfter !== undefined ? { notAfter: values.notAfter } : {}),
     };
     const { status } = await this.#sbi.request('PUT', path(supi), {
       json: body,

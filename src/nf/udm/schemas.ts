@@ -19,6 +19,14 @@ const sequenceNumberSchema = {
   },
 } as const;
 
+const notAfterSchema = {
+  type: 'string',
+  format: 'date-time',
+  maxLength: 64,
+  description:
+    "not in TS 29.505: the end of the credentials' validity (the notAfter of the bundle the device got); from then on the UDM refuses to authenticate with them (AUTHENTICATION_REJECTED). Absent: no end.",
+} as const;
+
 /** TS 29.505 AuthenticationSubscription, as the PS sends it (K and OPc sealed for transport). */
 export const authenticationSubscriptionSchema = {
   type: 'object',
@@ -45,6 +53,7 @@ export const authenticationSubscriptionSchema = {
     authenticationManagementField: { type: 'string', pattern: '^[0-9A-Fa-f]{4}$' },
     algorithmId: { type: 'string', enum: ['milenage'] },
     sequenceNumber: sequenceNumberSchema,
+    notAfter: notAfterSchema,
   },
 } as const;
 
@@ -67,6 +76,7 @@ export const authenticationSubscriptionRecordSchema = {
     authenticationManagementField: { type: 'string' },
     algorithmId: { type: 'string' },
     sequenceNumber: sequenceNumberSchema,
+    notAfter: notAfterSchema,
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },

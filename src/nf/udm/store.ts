@@ -31,6 +31,11 @@ export interface AuthenticationSubscriptionsTable {
    * otherwise. The SQN state belongs to one credential id, so a new credential starts afresh.
    */
   credential_id: string;
+  /**
+   * The end of the credentials' validity (RFC 3339, UTC), the notAfter of the PS's bundle; null
+   * for none. From then on the UDM refuses to authenticate with them.
+   */
+  not_after: string | null;
 }
 
 /**
@@ -131,6 +136,15 @@ export const UDM_MIGRATIONS: Migrations = {
         .addColumn('auth_type', 'text', (c) => c.notNull())
         .addColumn('serving_network_name', 'text', (c) => c.notNull())
         .addColumn('received_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  // Credentials stored before this migration keep no end of validity (null).
+  '0003_credential_validity': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('authentication_subscriptions')
+        .addColumn('not_after', 'text')
         .execute();
     },
   },

@@ -9,7 +9,7 @@ export const UDM_AUTH_CAUSES = {
   USER_NOT_FOUND: 404,
   /** the serving network name is not one this UDM serves */
   SERVING_NETWORK_NOT_AUTHORIZED: 403,
-  /** MAC-S in AUTS does not verify for this K and RAND */
+  /** MAC-S in AUTS does not verify for this K and RAND; or the credentials expired (notAfter) */
   AUTHENTICATION_REJECTED: 403,
   /** the SUCI names a home network key (scheme and id) this UDM does not hold */
   INVALID_HN_PUBLIC_KEY_IDENTIFIER: 403,

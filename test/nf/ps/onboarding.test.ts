@@ -78,6 +78,8 @@ describe.each<[EvidenceForm, AkmKind]>([
       opc: bundle.opc,
       amf: bundle.amf,
       sqn: bundle.sqn,
+      // The UDM authenticates with them until the instant the device was told.
+      notAfter: bundle.notAfter,
     });
 
     const r = await ack(network.ps, id, bundle.ackToken);

@@ -108,6 +108,8 @@ export interface UdmHeld {
   opc: string;
   amf: string;
   sqn: string;
+  /** the end of validity the UDM enforces, when the PS sent one */
+  notAfter?: string;
 }
 
 export async function startNetwork(
@@ -196,6 +198,7 @@ async function heldAtUdm(udm: Udm, supi: string): Promise<UdmHeld | undefined> {
     opc: toHex(held.opc),
     amf: held.amf,
     sqn: held.sqn,
+    ...(held.notAfter !== undefined ? { notAfter: held.notAfter } : {}),
   };
 }
 

@@ -347,6 +347,48 @@ describe.each(storeBackends(dataDir, prefix))('AuthVectorService on %s', (_name,
     expect(sqnOf(p, v.rand, v.autn)).toBe(sqnAfter(sqnNumber(p.sqn), 1));
   });
 
+  test('credentials authenticate until their notAfter, on every path, and not from that instant on', async () => {
+    const notAfter = '2031-05-01T12:00:00.000Z';
+    const end = Date.parse(notAfter);
+    const p = await provision(t, newImsi(), { notAfter });
+    let now = end - 1;
+    const clocked = new AuthVectorService(
+      t.udm.store,
+      t.udm.subscriptions,
+      t.udm.sidf,
+      t.udm.app.log,
+      {
+        clock: () => now,
+      },
+    );
+    const imsi = p.supi.slice(5);
+    const request = { servingNetworkName: SNN, ausfInstanceId: 'ausf-1' };
+    await expect(clocked.generateAuthData(p.supi, request)).resolves.toMatchObject({
+      authType: '5G_AKA',
+    });
+    const v = await clocked.umtsVector(imsi);
+    expect(sqnOf(p, v.rand, v.autn)).toBe(sqnAfter(sqnNumber(p.sqn), 2));
+    now = end;
+    const refusals = await Promise.all(
+      [
+        clocked.generateAuthData(p.supi, request),
+        clocked.umtsVector(imsi),
+        clocked.resynchronise(imsi, v.rand, new Uint8Array(14)),
+      ].map((c) =>
+        c.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    for (const e of refusals) {
+      expect(causeOf(e)).toBe('AUTHENTICATION_REJECTED');
+      expect((e as Error).message).toBe(`the credentials of ${p.supi} expired at ${notAfter}`);
+    }
+    // Nothing was taken from SQN_HE by the refusals.
+    expect((await av.sqnState(p.supi))?.sqn).toBe(sqnText(sqnAfter(sqnNumber(p.sqn), 2)));
+  });
+
   test('bad input to the gateway calls: a typed error with a cause, no secret in the message', async () => {
     const p = await provision(t, newImsi());
     const calls = [

@@ -193,6 +193,30 @@ describe.each(storeBackends(dataDir, prefix))('UDM credential provisioning on %s
     expect(await rawRow(supi)).toEqual(rowBefore);
   });
 
+  test('notAfter is stored as UTC and read back; a retry with the same instant changes nothing, another one does', async () => {
+    const supi = newSupi();
+    const v = fresh();
+    const created = await put(supi, body(supi, v, { notAfter: '2027-01-01T02:00:00+02:00' }));
+    expect(created.statusCode).toBe(201);
+    expect(created.json().notAfter).toBe('2027-01-01T00:00:00.000Z');
+    expect((await get(supi)).json().notAfter).toBe('2027-01-01T00:00:00.000Z');
+    expect((await t.udm.subscriptions.credentials(supi))?.notAfter).toBe(
+      '2027-01-01T00:00:00.000Z',
+    );
+    const row = await rawRow(supi);
+    const again = await put(supi, body(supi, v, { notAfter: '2027-01-01T00:00:00Z' }));
+    expect(again.statusCode).toBe(200);
+    expect(await rawRow(supi)).toEqual(row);
+    // Another end of validity for the same K, OPc and SQN: replaced, the same credential.
+    const extended = await put(supi, body(supi, v, { notAfter: '2027-06-30T00:00:00Z' }));
+    expect(extended.json().notAfter).toBe('2027-06-30T00:00:00.000Z');
+    expect((await rawRow(supi))?.credential_id).toBe(row?.credential_id);
+    // Without notAfter: no end.
+    await put(supi, body(supi, v));
+    expect((await get(supi)).json().notAfter).toBeUndefined();
+    expect((await t.udm.subscriptions.credentials(supi))?.notAfter).toBeUndefined();
+  });
+
   test('DELETE removes (204), then GET is 404 USER_NOT_FOUND, and DELETE again is 204', async () => {
     const supi = newSupi();
     expect((await put(supi, body(supi, fresh()))).statusCode).toBe(201);
@@ -302,6 +326,9 @@ describe.each(storeBackends(dataDir, prefix))('UDM credential provisioning on %s
       ],
       [{ authenticationMethod: 'EAP_TLS' }, '/authenticationMethod'],
       [{ algorithmId: 'tuak' }, '/algorithmId'],
+      [{ notAfter: 'tomorrow' }, '/notAfter'],
+      [{ notAfter: '2027-02-30' }, '/notAfter'],
+      [{ notAfter: 1767225600 }, '/notAfter'],
       [{ k: '00112233445566778899aabbccddeeff' }, ''],
     ];
     for (const [change, param] of changes) {
@@ -334,6 +361,12 @@ describe.each(storeBackends(dataDir, prefix))('UDM credential provisioning on %s
     await expect(
       t.udm.subscriptions.put(supi, b as Parameters<typeof t.udm.subscriptions.put>[1]),
     ).rejects.toMatchObject({ problem: { status: 400, cause: 'MANDATORY_IE_INCORRECT' } });
+    const late = body(supi, fresh(), { notAfter: 'next week' });
+    await expect(
+      t.udm.subscriptions.put(supi, late as Parameters<typeof t.udm.subscriptions.put>[1]),
+    ).rejects.toMatchObject({
+      problem: { status: 400, invalidParams: [{ param: '/notAfter' }] },
+    });
     await expect(t.udm.subscriptions.get('imsi-12')).rejects.toMatchObject({
       problem: { status: 400 },
     });

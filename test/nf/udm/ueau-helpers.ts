@@ -15,6 +15,8 @@ export interface Provisioned {
   /** the initial SQN, 12 hex digits */
   sqn: string;
   method: '5G_AKA' | 'EAP_AKA_PRIME';
+  /** RFC 3339; absent: no end of validity */
+  notAfter?: string;
 }
 
 /** PUT /nudm-cp/v1/{supi} with the given (or fresh) K and OPc; expects 200 or 201. */
@@ -30,6 +32,7 @@ export async function provision(
     amf: values.amf ?? '8000',
     sqn: values.sqn ?? '000000000020',
     method: values.method ?? '5G_AKA',
+    ...(values.notAfter !== undefined ? { notAfter: values.notAfter } : {}),
   };
   const key = t.config.transportKey.key;
   const response = await t.udm.app.inject({
@@ -44,6 +47,7 @@ export async function provision(
       authenticationManagementField: p.amf,
       algorithmId: 'milenage',
       sequenceNumber: { sqnScheme: 'NON_TIME_BASED', sqn: p.sqn },
+      ...(p.notAfter !== undefined ? { notAfter: p.notAfter } : {}),
     },
   });
   expect([200, 201]).toContain(response.statusCode);

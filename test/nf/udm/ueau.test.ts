@@ -337,6 +337,28 @@ describe.each(storeBackends(dataDir, prefix))('Nudm_UEAU on %s', (_name, store) 
     expect(await failure(await generate(p.supi))).toEqual([404, 'USER_NOT_FOUND']);
   });
 
+  test('credentials past their notAfter authenticate no one, by SUPI or SUCI; a later notAfter lets them again', async () => {
+    const past = new Date(Date.now() - 1000).toISOString();
+    const p = await provisionHere(newImsi(), { notAfter: past });
+    const suci = suciOf(p.supi, 'A', 'ts29503');
+    for (const id of [p.supi, suci]) {
+      const response = await generate(id);
+      expect(await failure(response), id).toEqual([403, 'AUTHENTICATION_REJECTED']);
+      expect(response.json<{ detail: string }>().detail).toContain(`expired at ${past}`);
+    }
+    // The PS extends them (same K, OPc and SQN, a new notAfter): the same credential goes on.
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    await provision(t, p.supi, { ...p, notAfter: later });
+    const result = await generate(suci);
+    expect(result.statusCode).toBe(200);
+    // The refusals took no SQN: this is the credential's first vector, and the USIM takes it.
+    checkAsUe(p, result.json<AuthResult>(), UsimSqnArray.fromSqnMs(parseInt(p.sqn, 16)));
+    expect((await t.udm.authVectors.sqnState(p.supi))?.sqn).toBe(
+      sqnAfter(parseInt(p.sqn, 16), 1).toString(16).padStart(12, '0'),
+    );
+    expect(await t.udm.subscriptions.get(p.supi)).toMatchObject({ notAfter: later });
+  });
+
   test('auth-events: 201 with Location, the latest readable, replaced by the next, gone with the subscription', async () => {
     const p = await provisionHere(newNai());
     const post = (supi: string, body: Record<string, unknown>) =>
