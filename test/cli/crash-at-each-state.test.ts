@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { udmSupis as udmSupisIn } from './udm-supis.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeDevices, registerDeviceBatch } from '../../src/cli/devices.js';
 import { readyLine } from '../../src/cli/ready-line.js';
@@ -63,15 +63,7 @@ async function startPs(): Promise<void> {
 
 const proxyUrls: Record<string, string> = {};
 
-function udmSupis(): string[] {
-  const db = new Database(join(data, 'db', 'udm.sqlite'), { readonly: true });
-  try {
-    const rows = db.prepare('select supi from authentication_subscriptions order by supi').all();
-    return (rows as { supi: string }[]).map((r) => r.supi);
-  } finally {
-    db.close();
-  }
-}
+const udmSupis = () => udmSupisIn(data);
 
 beforeAll(async () => {
   expect((await runCli(['init', '--data', data])).code).toBe(0);

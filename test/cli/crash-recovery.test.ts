@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { udmSupis as udmSupisIn } from './udm-supis.js';
 import { afterAll, expect, test } from 'vitest';
 import { makeDevices, registerDeviceBatch } from '../../src/cli/devices.js';
 import { OnboardingClient } from '../../src/nf/ps/client.js';
@@ -64,18 +64,7 @@ test('SIGKILL mid-onboarding, restart: every device onboards, the UDM holds exac
     );
   };
 
-  const udmSupis = () => {
-    const db = new Database(join(data, 'db', 'udm.sqlite'), { readonly: true });
-    try {
-      return (
-        db.prepare('select supi from authentication_subscriptions order by supi').all() as {
-          supi: string;
-        }[]
-      ).map((r) => r.supi);
-    } finally {
-      db.close();
-    }
-  };
+  const udmSupis = () => udmSupisIn(data);
   // Kill the whole network while the onboardings are in flight: mid-transaction, mid-push ...
   let settled = false;
   const first = onboardAll(devices);
