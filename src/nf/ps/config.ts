@@ -60,7 +60,7 @@ export interface ProvisioningConfig {
     amf: string;
     /** initial SQN, 12 hex */
     sqn: string;
-    /** how long delivered credentials are valid (the bundle's notAfter) */
+    /** how long credentials are valid: the bundle's notAfter, enforced by the UDM too */
     validityMs: number;
   };
   onboarding: {
@@ -154,7 +154,7 @@ policy:
 credentials:
   amf: "8000"               # authentication management field, 4 hex digits
   sqn: "000000000020"       # initial sequence number, 12 hex digits
-  validity: 30d             # the bundle's notAfter, from provisioning
+  validity: 30d             # notAfter, from provisioning: the UE and the UDM stop using them then
 
 # Onboarding timings (units: ms, s, m, h, d).
 onboarding:
