@@ -16,6 +16,11 @@ export function fromHex(text: string): Uint8Array {
 
 const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
 
+/** True when `text` holds only base64url characters (RFC 4648 table 2), no padding. */
+export function isBase64url(text: string): boolean {
+  return BASE64URL_RE.test(text);
+}
+
 /** The value of each base64url character (RFC 4648 table 2). */
 const BASE64URL_VALUE = new Map(
   [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].map((c, i) => [c, i]),
@@ -27,7 +32,7 @@ const BASE64URL_VALUE = new Map(
  * is anything Buffer would silently skip. Returns a copy, never a view into Buffer's pool.
  */
 export function fromBase64url(text: unknown): Uint8Array | undefined {
-  if (typeof text !== 'string' || !BASE64URL_RE.test(text) || text.length % 4 === 1) {
+  if (typeof text !== 'string' || !isBase64url(text) || text.length % 4 === 1) {
     return undefined;
   }
   // A last character carrying 2 (length % 4 = 2) or 4 (length % 4 = 3) bits of data has 4 or

@@ -16,7 +16,7 @@ import {
   type ECDH,
 } from 'node:crypto';
 import type { JWK } from 'jose';
-import { uintToBytes } from '../bytes.js';
+import { isBase64url, uintToBytes } from '../bytes.js';
 
 export const BUNDLE_JWE_ALG = 'ECDH-ES+A256KW';
 export const BUNDLE_JWE_ENC = 'A256GCM';
@@ -150,8 +150,6 @@ export function encryptBundleJwe(
   ].join('.');
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
 /**
  * Opens a compact JWE made for the P-256 private key `recipient` (a JWK with d). Throws
  * BundleJweError, whose message never holds key material or plaintext.
@@ -161,7 +159,7 @@ export function decryptBundleJwe(
   recipient: JWK,
 ): { plaintext: Buffer; protectedHeader: Record<string, unknown> } {
   const parts = jwe.split('.');
-  if (parts.length !== 5 || !parts.every((p) => BASE64URL.test(p))) {
+  if (parts.length !== 5 || !parts.every(isBase64url)) {
     throw new BundleJweError('MALFORMED', 'not a compact JWE (five base64url parts)');
   }
   const [headerText, encryptedKeyText, ivText, ciphertextText, tagText] = parts as [
@@ -197,7 +195,7 @@ export function decryptBundleJwe(
   const party = (name: 'apu' | 'apv') => {
     const value = header[name];
     if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !BASE64URL.test(value)) {
+    if (typeof value !== 'string' || !isBase64url(value)) {
       throw new BundleJweError('MALFORMED', `${name}: expected base64url`);
     }
     return Buffer.from(value, 'base64url');
