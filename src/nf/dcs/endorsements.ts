@@ -166,11 +166,6 @@ export class EndorsementService {
       this.#versionReader = reader;
       this.#readVersion = () =>
         reader.get<{ version: number }>(readVersion.sql, ...readVersion.parameters)?.version ?? 0;
-    } else {
-      this.#readVersion = async () =>
-        (await store.db.executeQuery(readVersion)).rows[0]?.version ?? 0;
-    }
-    if (store.sqlite) {
       const writer = new SqliteWriterThread({
         ...store.sqlite,
         table: 'appraisals',
@@ -179,6 +174,8 @@ export class EndorsementService {
       this.#auditWriter = writer;
       this.#auditTrail = new GroupCommit((rows) => writer.insert(rows));
     } else {
+      this.#readVersion = async () =>
+        (await store.db.executeQuery(readVersion)).rows[0]?.version ?? 0;
       // One multi-row INSERT is one atomic statement: the batch commits whole or not at all.
       this.#auditTrail = new GroupCommit(batchInserter(store.db, 'appraisals', AUDIT_COLUMNS));
     }
