@@ -4,9 +4,11 @@
 // EAR's size. Its
 // rate, measured the same way in the same run, is what the stack (Node's HTTP server, Fastify,
 // OpenSSL's P-256) allows on this machine before any CBOR, policy or audit work.
-// Run by bench/dcs: `node dist/bench/dcs-floor-server.js WORKERS`; prints {"url": ...} when ready.
+// Run by bench/dcs: `node dist/bench/dcs-floor-server.js WORKERS`; when it listens it prints the
+// ready line `serve --json` prints, {"ready": true, "endpoints": {"dcs": <base URL>}}.
 import cluster from 'node:cluster';
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
+import type { ReadyLine } from '../src/cli/ready-line.js';
 import { appraisalRequest } from '../src/nf/dcs/routes-verification.js';
 import { createSbiServer } from '../src/sbi/server.js';
 
@@ -15,8 +17,8 @@ const WORKERS = Number(process.argv[2] ?? 1);
 if (cluster.isPrimary && WORKERS > 1) {
   let ready = 0;
   for (let i = 0; i < WORKERS; i++) {
-    cluster.fork().on('message', (m: { url: string }) => {
-      if (++ready === WORKERS) process.stdout.write(`${JSON.stringify(m)}\n`);
+    cluster.fork().on('message', (line: ReadyLine) => {
+      if (++ready === WORKERS) process.stdout.write(`${JSON.stringify(line)}\n`);
     });
   }
 } else {
@@ -48,7 +50,7 @@ if (cluster.isPrimary && WORKERS > 1) {
   );
   // In a cluster, every worker's listen(0) gets the one port the primary picked.
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  const message = { url: address };
-  if (cluster.isWorker) process.send!(message);
-  else process.stdout.write(`${JSON.stringify(message)}\n`);
+  const line: ReadyLine = { ready: true, endpoints: { dcs: address } };
+  if (cluster.isWorker) process.send!(line);
+  else process.stdout.write(`${JSON.stringify(line)}\n`);
 }

@@ -51,10 +51,7 @@ async function floorRate(target: Omit<Load, 'url'>): Promise<number> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      server.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).url));
-      server.once('exit', (code) => reject(new Error(`floor server exited ${code}`)));
-    });
+    const url = (await readyLine(server)).endpoints.dcs!;
     const full = { ...target, url: `${url}/verification/v1/appraisals` };
     if (WARMUP_SECONDS > 0) await postBodies({ ...full, seconds: WARMUP_SECONDS }, LOAD);
     const load = await postBodies(full, LOAD);
