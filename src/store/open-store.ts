@@ -54,18 +54,28 @@ function sqliteFile(config: Extract<StoreConfig, { kind: 'sqlite' }>, functionNa
   return join(config.dataDir, `${functionName}.sqlite`);
 }
 
+/**
+ * The settings of every connection that writes a function's SQLite file (the store's own, and
+ * src/store/sqlite-writer-thread.ts's). WAL lets readers run beside the writer; busy_timeout
+ * rides out a concurrent writer (another process of the same function) instead of failing with
+ * SQLITE_BUSY.
+ */
+export function sqlitePragmas(synchronous: 'FULL' | 'NORMAL'): string[] {
+  return [
+    'journal_mode = WAL',
+    `synchronous = ${synchronous}`,
+    'foreign_keys = ON',
+    'busy_timeout = 5000',
+  ];
+}
+
 function openSqlite<DB>(
   config: Extract<StoreConfig, { kind: 'sqlite' }>,
   functionName: string,
 ): Kysely<DB> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = new SQLite(sqliteFile(config, functionName));
-  // WAL lets readers run beside the writer; busy_timeout rides out a concurrent writer (another
-  // process of the same function) instead of failing with SQLITE_BUSY.
-  database.pragma('journal_mode = WAL');
-  database.pragma(`synchronous = ${config.synchronous ?? 'FULL'}`);
-  database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
+  for (const pragma of sqlitePragmas(config.synchronous ?? 'FULL')) database.pragma(pragma);
   return new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 

@@ -7,12 +7,14 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type * as WorkerThreads from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
+import { sqlitePragmas } from './open-store.js';
 
 /** What the writer thread is told when it starts. */
 interface WriterSetup {
   driver: string;
   file: string;
-  synchronous: 'FULL' | 'NORMAL';
+  /** the store's own connection settings (sqlitePragmas in open-store.ts) */
+  pragmas: string[];
   insertSql: string;
 }
 
@@ -34,10 +36,7 @@ function writerMain(): void {
   let insertAll: (rows: unknown[][]) => void;
   try {
     db = new Database(setup.file);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${setup.synchronous}`);
-    // Another process of the same function may hold the write lock for a moment.
-    db.pragma('busy_timeout = 5000');
+    for (const pragma of setup.pragmas) db.pragma(pragma);
     const insert = db.prepare(setup.insertSql);
     insertAll = db.transaction((rows: unknown[][]) => {
       for (const row of rows) insert.run(row);
@@ -89,7 +88,7 @@ export class SqliteWriterThread<Row extends object> {
     const setup: WriterSetup = {
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       file: options.file,
-      synchronous: options.synchronous,
+      pragmas: sqlitePragmas(options.synchronous),
       insertSql:
         `insert into "${options.table}" (${options.columns.map((c) => `"${c}"`).join(', ')}) ` +
         `values (${options.columns.map(() => '?').join(', ')})`,
