@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { toBase64url } from '../../lib/bytes.js';
+import { prepareQuery } from '../../store/prepared-query.js';
 import { OnboardingFailure } from './causes.js';
 import type { PsDatabase, PsStore } from './store.js';
 
@@ -19,11 +20,36 @@ export interface Challenge {
 }
 
 export class ChallengeStore {
+  readonly #insert;
+  readonly #select;
+  readonly #markUsed;
+
   constructor(
     private readonly store: PsStore,
     private readonly lifetimeMs: number,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    this.#insert = prepareQuery(
+      store.db,
+      (db, p: { nonce: string; issuedAt: string; expiresAt: string }) =>
+        db.insertInto('challenges').values({
+          nonce: p.nonce,
+          issued_at: p.issuedAt,
+          expires_at: p.expiresAt,
+          used_at: null,
+        }),
+    );
+    this.#select = prepareQuery(store.db, (db, p: { nonce: string }) =>
+      db.selectFrom('challenges').selectAll().where('nonce', '=', p.nonce),
+    );
+    this.#markUsed = prepareQuery(store.db, (db, p: { nonce: string; now: string }) =>
+      db
+        .updateTable('challenges')
+        .set({ used_at: p.now })
+        .where('nonce', '=', p.nonce)
+        .where('used_at', 'is', null),
+    );
+  }
 
   async issue(): Promise<Challenge> {
     const now = this.clock();
@@ -31,15 +57,11 @@ export class ChallengeStore {
       nonce: toBase64url(randomBytes(NONCE_BYTES)),
       expiresAt: new Date(now + this.lifetimeMs).toISOString(),
     };
-    await this.store.db
-      .insertInto('challenges')
-      .values({
-        nonce: challenge.nonce,
-        issued_at: new Date(now).toISOString(),
-        expires_at: challenge.expiresAt,
-        used_at: null,
-      })
-      .execute();
+    await this.#insert.execute(this.store.db, {
+      nonce: challenge.nonce,
+      issuedAt: new Date(now).toISOString(),
+      expiresAt: challenge.expiresAt,
+    });
     return challenge;
   }
 
@@ -50,11 +72,7 @@ export class ChallengeStore {
    */
   async consume(trx: Kysely<PsDatabase>, nonce: string): Promise<{ issuedAt: number }> {
     const now = new Date(this.clock()).toISOString();
-    const row = await trx
-      .selectFrom('challenges')
-      .selectAll()
-      .where('nonce', '=', nonce)
-      .executeTakeFirst();
+    const row = await this.#select.takeFirst(trx, { nonce });
     if (!row) {
       throw new OnboardingFailure(
         'NONCE_UNKNOWN',
@@ -73,13 +91,7 @@ export class ChallengeStore {
         `the nonce expired at ${row.expires_at}: fetch a new challenge and answer it sooner`,
       );
     }
-    const used = await trx
-      .updateTable('challenges')
-      .set({ used_at: now })
-      .where('nonce', '=', nonce)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    if (used.numUpdatedRows === 0n) {
+    if ((await this.#markUsed.affected(trx, { nonce, now })) === 0n) {
       throw new OnboardingFailure('NONCE_REUSED', 'this nonce was used by a concurrent session');
     }
     return { issuedAt: Date.parse(row.issued_at) };

@@ -13,6 +13,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { fromBase64url } from '../../lib/bytes.js';
 import type { SnpnId } from '../../lib/onboarding/credential-bundle.js';
+import { prepareQuery } from '../../store/prepared-query.js';
 import type { Appraiser } from './appraisal.js';
 import {
   OnboardingFailure,
@@ -55,6 +56,11 @@ export interface DeviceSession {
 }
 
 export class OnboardingService {
+  readonly #insertSession;
+  readonly #sessionById;
+  readonly #sessionByIdempotencyKey;
+  readonly #markDelivered;
+
   constructor(
     private readonly store: PsStore,
     private readonly challenges: ChallengeStore,
@@ -69,7 +75,43 @@ export class OnboardingService {
     private readonly wake: () => void,
     /** wakes the UEs long-polling a session whose status changes */
     private readonly watch: SessionWatch = new SessionWatch(),
-  ) {}
+  ) {
+    this.#insertSession = prepareQuery(store.db, (db, p: NewSession) =>
+      db.insertInto('sessions').values({
+        ...EMPTY_SESSION,
+        id: p.id,
+        ueid: p.ueid,
+        status: 'attesting',
+        idempotency_key: p.idempotency_key,
+        request_digest: p.request_digest,
+        evidence_type: p.evidence_type,
+        evidence: p.evidence,
+        nonce: p.nonce,
+        attempts: 1,
+        next_attempt_at: p.next_attempt_at,
+        leased_until: p.leased_until,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+      }),
+    );
+    this.#sessionById = prepareQuery(store.db, (db, p: { id: string }) =>
+      db.selectFrom('sessions').selectAll().where('id', '=', p.id),
+    );
+    this.#sessionByIdempotencyKey = prepareQuery(store.db, (db, p: { ueid: string; key: string }) =>
+      db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('ueid', '=', p.ueid)
+        .where('idempotency_key', '=', p.key),
+    );
+    this.#markDelivered = prepareQuery(store.db, (db, p: { id: string; now: string }) =>
+      db
+        .updateTable('sessions')
+        .set({ status: 'delivered', credentials: null, delivered_at: p.now, updated_at: p.now })
+        .where('id', '=', p.id)
+        .where('status', '=', 'ready'),
+    );
+  }
 
   issueChallenge(): Promise<Challenge> {
     return this.challenges.issue();
@@ -107,23 +149,26 @@ export class OnboardingService {
             `the Evidence's iat (${new Date(evidence.issuedAt).toISOString()}) is older than its nonce; make Evidence for each challenge`,
           );
         }
-        const row: SessionsTable = {
-          ...EMPTY_SESSION,
+        const created: NewSession = {
           id: randomUUID(),
           ueid: evidence.ueid,
-          status: 'attesting',
           idempotency_key: idempotencyKey ?? null,
           request_digest: digest,
           evidence_type: type,
           evidence: evidence.value,
           nonce: evidence.nonce,
-          attempts: 1,
           next_attempt_at: new Date(now).toISOString(),
           leased_until: new Date(now + this.leaseMs).toISOString(),
           created_at: new Date(now).toISOString(),
           updated_at: new Date(now).toISOString(),
         };
-        await trx.insertInto('sessions').values(row).execute();
+        await this.#insertSession.execute(trx, created);
+        const row: SessionsTable = {
+          ...EMPTY_SESSION,
+          ...created,
+          status: 'attesting',
+          attempts: 1,
+        };
         return row;
       });
     } catch (err) {
@@ -302,13 +347,9 @@ export class OnboardingService {
     }
     if (row.status === 'delivered') return;
     const now = new Date(this.clock()).toISOString();
-    const delivered = await this.store.db
-      .updateTable('sessions')
-      .set({ status: 'delivered', credentials: null, delivered_at: now, updated_at: now })
-      .where('id', '=', id)
-      .where('status', '=', 'ready')
-      .executeTakeFirst();
-    if (delivered.numUpdatedRows === 0n) return this.acknowledge(id, ackToken);
+    if ((await this.#markDelivered.affected(this.store.db, { id, now })) === 0n) {
+      return this.acknowledge(id, ackToken);
+    }
     this.log.info(
       { event: 'delivery', ueid: row.ueid, sessionId: id, supi: row.supi },
       'credentials delivered and acknowledged',
@@ -343,12 +384,7 @@ export class OnboardingService {
   }
 
   async #replay(ueid: string, key: string, digest: string): Promise<SessionView | undefined> {
-    const row = await this.store.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('ueid', '=', ueid)
-      .where('idempotency_key', '=', key)
-      .executeTakeFirst();
+    const row = await this.#sessionByIdempotencyKey.takeFirst(this.store.db, { ueid, key });
     if (!row) return undefined;
     if (row.request_digest !== digest) {
       throw onboardingProblem(
@@ -373,7 +409,7 @@ export class OnboardingService {
   }
 
   #load(id: string): Promise<SessionsTable | undefined> {
-    return this.store.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.#sessionById.takeFirst(this.store.db, { id });
   }
 }
 
@@ -387,6 +423,22 @@ export function view(row: SessionsTable): SessionView {
       : {}),
   };
 }
+
+/** What a new session's row holds beyond the constants (attesting, first attempt, all else null). */
+type NewSession = Pick<
+  SessionsTable,
+  | 'id'
+  | 'ueid'
+  | 'idempotency_key'
+  | 'request_digest'
+  | 'evidence_type'
+  | 'evidence'
+  | 'nonce'
+  | 'next_attempt_at'
+  | 'leased_until'
+  | 'created_at'
+  | 'updated_at'
+>;
 
 const EMPTY_SESSION = {
   ear_status: null,

@@ -8,6 +8,7 @@
 // old SUPI) bumps `version`: a push still in flight under the old version cannot mark the new
 // intent done, and the row is worked again, in order, once that push returned.
 import type { Kysely } from 'kysely';
+import { prepareQuery } from '../../store/prepared-query.js';
 import type { OutboxTable, PsDatabase, PsStore } from './store.js';
 
 export interface RetrySettings {
@@ -20,12 +21,43 @@ export interface RetrySettings {
 export type OutboxItem = OutboxTable & { lease: string };
 
 export class Outbox {
+  readonly #insertPut;
+  readonly #complete;
+
   constructor(
     private readonly store: PsStore,
     private readonly retry: RetrySettings,
     private readonly leaseMs: number,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    this.#insertPut = prepareQuery(
+      store.db,
+      (db, p: { supi: string; ueid: string; sessionId: string; now: string }) =>
+        db.insertInto('outbox').values({
+          supi: p.supi,
+          ueid: p.ueid,
+          session_id: p.sessionId,
+          operation: 'put',
+          version: 1,
+          attempts: 0,
+          next_attempt_at: p.now,
+          leased_until: null,
+          last_error: null,
+          done_at: null,
+          created_at: p.now,
+          updated_at: p.now,
+        }),
+    );
+    this.#complete = prepareQuery(
+      store.db,
+      (db, p: { supi: string; version: number; now: string }) =>
+        db
+          .updateTable('outbox')
+          .set({ done_at: p.now, leased_until: null, last_error: null, updated_at: p.now })
+          .where('supi', '=', p.supi)
+          .where('version', '=', p.version),
+    );
+  }
 
   /** Queues the push of a new SUPI's credentials (in the provisioning transaction). */
   async enqueuePut(
@@ -33,24 +65,12 @@ export class Outbox {
     supi: string,
     session: { id: string; ueid: string },
   ): Promise<void> {
-    const now = this.#iso();
-    await trx
-      .insertInto('outbox')
-      .values({
-        supi,
-        ueid: session.ueid,
-        session_id: session.id,
-        operation: 'put',
-        version: 1,
-        attempts: 0,
-        next_attempt_at: now,
-        leased_until: null,
-        last_error: null,
-        done_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await this.#insertPut.execute(trx, {
+      supi,
+      ueid: session.ueid,
+      sessionId: session.id,
+      now: this.#iso(),
+    });
   }
 
   /**
@@ -116,13 +136,12 @@ export class Outbox {
    */
   async complete(trx: Kysely<PsDatabase>, item: OutboxItem): Promise<boolean> {
     const now = this.#iso();
-    const done = await trx
-      .updateTable('outbox')
-      .set({ done_at: now, leased_until: null, last_error: null, updated_at: now })
-      .where('supi', '=', item.supi)
-      .where('version', '=', item.version)
-      .executeTakeFirst();
-    if (done.numUpdatedRows > 0n) return true;
+    const done = await this.#complete.affected(trx, {
+      supi: item.supi,
+      version: item.version,
+      now,
+    });
+    if (done > 0n) return true;
     await this.#release(trx, item, now);
     return false;
   }

@@ -16,6 +16,7 @@ import type {
   SuciParameters,
 } from '../../lib/onboarding/credential-bundle.js';
 import { seal, unseal } from '../../lib/seal.js';
+import { prepareQuery } from '../../store/prepared-query.js';
 import { SbiClientError } from '../../sbi/client.js';
 import type { AcceptedDevice } from './appraisal.js';
 import { encryptBundle } from './bundle.js';
@@ -87,6 +88,7 @@ class HomeNetworkKeys {
 
 export class Provisioning {
   readonly #hnKeys: HomeNetworkKeys;
+  readonly #q;
 
   constructor(
     private readonly store: PsStore,
@@ -101,6 +103,7 @@ export class Provisioning {
     private readonly watch: SessionWatch = new SessionWatch(),
   ) {
     this.#hnKeys = new HomeNetworkKeys(holder, clock);
+    this.#q = provisioningQueries(store.db);
   }
 
   /**
@@ -117,13 +120,9 @@ export class Provisioning {
     const { rule } = accepted;
     const snpn = this.config.snpns[rule.snpn]!;
     await lockUeid(this.store, trx, session.ueid);
-    const moved = await trx
-      .updateTable('sessions')
-      .set({ status: 'provisioning', leased_until: null, updated_at: now })
-      .where('id', '=', session.id)
-      .where('status', '=', 'attesting')
-      .executeTakeFirst();
-    if (moved.numUpdatedRows === 0n) return false;
+    if ((await this.#q.startProvisioning.affected(trx, { id: session.id, now })) === 0n) {
+      return false;
+    }
 
     const credentials = await this.issuer.issue(trx, {
       rule,
@@ -133,35 +132,26 @@ export class Provisioning {
       now,
     });
     const snpnId: SnpnId = { mcc: snpn.mcc, mnc: snpn.mnc, nid: snpn.nid };
-    await trx
-      .updateTable('sessions')
-      .set({
-        ear_status: accepted.status,
-        device_class: accepted.deviceClass ?? null,
-        policy_rule: rule.name,
-        cnf: JSON.stringify(accepted.cnf),
-        snpn: JSON.stringify(snpnId),
-        auth_method: rule.authMethod,
-        suci_scheme: rule.suciScheme,
-        routing_indicator: snpn.routingIndicator,
-        supi: credentials.supi,
-        k_sealed: seal(this.kek, credentials.k, sessionAad(session.id, 'k')),
-        opc_sealed: seal(this.kek, credentials.opc, sessionAad(session.id, 'opc')),
-        amf: credentials.amf,
-        sqn: credentials.sqn,
-        not_after: new Date(this.clock() + this.config.credentials.validityMs).toISOString(),
-      })
-      .where('id', '=', session.id)
-      .execute();
+    await this.#q.setCredentials.execute(trx, {
+      id: session.id,
+      ear_status: accepted.status,
+      device_class: accepted.deviceClass ?? null,
+      policy_rule: rule.name,
+      cnf: JSON.stringify(accepted.cnf),
+      snpn: JSON.stringify(snpnId),
+      auth_method: rule.authMethod,
+      suci_scheme: rule.suciScheme,
+      routing_indicator: snpn.routingIndicator,
+      supi: credentials.supi,
+      k_sealed: seal(this.kek, credentials.k, sessionAad(session.id, 'k')),
+      opc_sealed: seal(this.kek, credentials.opc, sessionAad(session.id, 'opc')),
+      amf: credentials.amf,
+      sqn: credentials.sqn,
+      not_after: new Date(this.clock() + this.config.credentials.validityMs).toISOString(),
+    });
     await this.outbox.enqueuePut(trx, credentials.supi, session);
 
-    const older = await trx
-      .selectFrom('sessions')
-      .select('id')
-      .where('ueid', '=', session.ueid)
-      .where('id', '!=', session.id)
-      .where('status', 'in', NOT_FINAL)
-      .execute();
+    const older = await this.#q.unfinishedOthers.rows(trx, { ueid: session.ueid, id: session.id });
     for (const { id } of older) {
       await this.fail(
         trx,
@@ -236,11 +226,7 @@ export class Provisioning {
   /** Works one claimed outbox row: a push of credentials, or a withdrawal. */
   async runOutboxItem(item: OutboxItem): Promise<void> {
     if (item.operation === 'delete') return this.#withdraw(item);
-    const session = await this.store.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id', '=', item.session_id)
-      .executeTakeFirst();
+    const session = await this.#q.sessionById.takeFirst(this.store.db, { id: item.session_id });
     if (
       !session ||
       session.status !== 'provisioning' ||
@@ -300,22 +286,13 @@ export class Provisioning {
     const rotated = await writeTransaction(this.store, async (trx) => {
       await lockUeid(this.store, trx, session.ueid);
       if (!(await this.outbox.complete(trx, item))) return undefined;
-      const ready = await trx
-        .updateTable('sessions')
-        .set({
-          status: 'ready',
-          credentials: jwe,
-          ack_digest: ackDigest(ackToken),
-          // The UE gets them in the bundle; the PS needs them no longer.
-          k_sealed: null,
-          opc_sealed: null,
-          ready_at: now,
-          updated_at: now,
-        })
-        .where('id', '=', session.id)
-        .where('status', '=', 'provisioning')
-        .executeTakeFirst();
-      if (ready.numUpdatedRows === 0n) {
+      const ready = await this.#q.markReady.affected(trx, {
+        id: session.id,
+        credentials: jwe,
+        ack_digest: ackDigest(ackToken),
+        now,
+      });
+      if (ready === 0n) {
         // Failed meanwhile: what was just pushed must go again.
         await this.outbox.requestDelete(trx, item.supi);
         return undefined;
@@ -340,14 +317,7 @@ export class Provisioning {
 
   /** Re-onboarding: the UEID's earlier delivered credentials no longer count; the UDM drops them. */
   async #rotate(trx: Kysely<PsDatabase>, session: SessionsTable): Promise<string[]> {
-    const earlier = await trx
-      .selectFrom('sessions')
-      .select(['id', 'supi'])
-      .where('ueid', '=', session.ueid)
-      .where('id', '!=', session.id)
-      .where('status', '=', 'delivered')
-      .where('revoked_at', 'is', null)
-      .execute();
+    const earlier = await this.#q.deliveredOthers.rows(trx, { ueid: session.ueid, id: session.id });
     return this.#revoke(trx, session.ueid, earlier, `re-onboarded in session ${session.id}`);
   }
 
@@ -523,3 +493,97 @@ export class Provisioning {
     return new Date(this.clock()).toISOString();
   }
 }
+
+/** The queries of every provisioning, prepared once (src/store/prepared-query.ts). */
+function provisioningQueries(store: Kysely<PsDatabase>) {
+  /** another session of the same UEID */
+  type Others = { ueid: string; id: string };
+  return {
+    sessionById: prepareQuery(store, (db, p: { id: string }) =>
+      db.selectFrom('sessions').selectAll().where('id', '=', p.id),
+    ),
+    startProvisioning: prepareQuery(store, (db, p: { id: string; now: string }) =>
+      db
+        .updateTable('sessions')
+        .set({ status: 'provisioning', leased_until: null, updated_at: p.now })
+        .where('id', '=', p.id)
+        .where('status', '=', 'attesting'),
+    ),
+    setCredentials: prepareQuery(store, (db, p: AcceptedSession) =>
+      db
+        .updateTable('sessions')
+        .set({
+          ear_status: p.ear_status,
+          device_class: p.device_class,
+          policy_rule: p.policy_rule,
+          cnf: p.cnf,
+          snpn: p.snpn,
+          auth_method: p.auth_method,
+          suci_scheme: p.suci_scheme,
+          routing_indicator: p.routing_indicator,
+          supi: p.supi,
+          k_sealed: p.k_sealed,
+          opc_sealed: p.opc_sealed,
+          amf: p.amf,
+          sqn: p.sqn,
+          not_after: p.not_after,
+        })
+        .where('id', '=', p.id),
+    ),
+    unfinishedOthers: prepareQuery(store, (db, p: Others) =>
+      db
+        .selectFrom('sessions')
+        .select('id')
+        .where('ueid', '=', p.ueid)
+        .where('id', '!=', p.id)
+        .where('status', 'in', NOT_FINAL),
+    ),
+    markReady: prepareQuery(
+      store,
+      (db, p: { id: string; credentials: string; ack_digest: string; now: string }) =>
+        db
+          .updateTable('sessions')
+          .set({
+            status: 'ready',
+            credentials: p.credentials,
+            ack_digest: p.ack_digest,
+            // The UE gets them in the bundle; the PS needs them no longer.
+            k_sealed: null,
+            opc_sealed: null,
+            ready_at: p.now,
+            updated_at: p.now,
+          })
+          .where('id', '=', p.id)
+          .where('status', '=', 'provisioning'),
+    ),
+    deliveredOthers: prepareQuery(store, (db, p: Others) =>
+      db
+        .selectFrom('sessions')
+        .select(['id', 'supi'])
+        .where('ueid', '=', p.ueid)
+        .where('id', '!=', p.id)
+        .where('status', '=', 'delivered')
+        .where('revoked_at', 'is', null),
+    ),
+  };
+}
+
+/** What an accepted session records of its appraisal, policy decision and credentials. */
+type AcceptedSession = Pick<
+  SessionsTable,
+  | 'id'
+  | 'ear_status'
+  | 'device_class'
+  | 'policy_rule'
+  | 'cnf'
+  | 'snpn'
+  | 'auth_method'
+  | 'suci_scheme'
+  | 'routing_indicator'
+  | 'supi'
+  | 'k_sealed'
+  | 'opc_sealed'
+  | 'amf'
+  | 'sqn'
+  | 'not_after'
+>;

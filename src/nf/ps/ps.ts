@@ -116,7 +116,7 @@ export async function createPs(config: PsConfig): Promise<Ps> {
   const challenges = new ChallengeStore(store, settings.onboarding.nonceLifetimeMs, clock);
   const appraiser = new Appraiser(dcs, endorsementLookup(dcs), settings.policy);
   const outbox = new Outbox(store, settings.retry, leaseMs, clock);
-  const issuer = new CredentialIssuer(config.op, config.kek, settings.credentials);
+  const issuer = new CredentialIssuer(store, config.op, config.kek, settings.credentials);
   const watch = new SessionWatch();
   const provisioning = new Provisioning(
     store,

@@ -10,6 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { equalBytes } from '../../lib/bytes.js';
 import { isNaiRealm, isNaiUsername } from '../../lib/aka/supi.js';
 import { seal, unseal } from '../../lib/seal.js';
+import { prepareQuery } from '../../store/prepared-query.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
 import type { AuthenticationSubscriptionsTable, UdmStore } from './store.js';
 
@@ -154,6 +155,8 @@ function inputProblems(input: AuthenticationSubscriptionInput): InvalidParam[] {
 }
 
 export class AuthenticationSubscriptionService {
+  readonly #q;
+
   constructor(
     private readonly store: UdmStore,
     private readonly kek: Uint8Array,
@@ -162,6 +165,35 @@ export class AuthenticationSubscriptionService {
   ) {
     if (kek.length !== 32) throw new RangeError('the UDM KEK must be 32 bytes');
     if (transportKey.key.length !== 32) throw new RangeError('the transport key must be 32 bytes');
+    const columns = (p: AuthenticationSubscriptionsTable): AuthenticationSubscriptionsTable => ({
+      supi: p.supi,
+      authentication_method: p.authentication_method,
+      k_sealed: p.k_sealed,
+      opc_sealed: p.opc_sealed,
+      amf: p.amf,
+      algorithm_id: p.algorithm_id,
+      sqn_scheme: p.sqn_scheme,
+      sqn: p.sqn,
+      created_at: p.created_at,
+      updated_at: p.updated_at,
+      credential_id: p.credential_id,
+      not_after: p.not_after,
+    });
+    this.#q = {
+      bySupi: prepareQuery(store.db, (db, p: { supi: string }) =>
+        db.selectFrom('authentication_subscriptions').selectAll().where('supi', '=', p.supi),
+      ),
+      // A concurrent first PUT of the same SUPI may have inserted it meanwhile: nothing changes.
+      insert: prepareQuery(store.db, (db, p: AuthenticationSubscriptionsTable) =>
+        db
+          .insertInto('authentication_subscriptions')
+          .values(columns(p))
+          .onConflict((oc) => oc.column('supi').doNothing()),
+      ),
+      replace: prepareQuery(store.db, (db, p: AuthenticationSubscriptionsTable) =>
+        db.updateTable('authentication_subscriptions').set(columns(p)).where('supi', '=', p.supi),
+      ),
+    };
   }
 
   /**
@@ -189,11 +221,7 @@ export class AuthenticationSubscriptionService {
     const notAfter = input.notAfter === undefined ? null : normalisedTime(input.notAfter)!;
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.store.db.transaction().execute(async (trx) => {
-        const existing = await trx
-          .selectFrom('authentication_subscriptions')
-          .selectAll()
-          .where('supi', '=', supi)
-          .executeTakeFirst();
+        const existing = await this.#q.bySupi.takeFirst(trx, { supi });
         const now = new Date().toISOString();
         if (
           existing &&
@@ -221,20 +249,11 @@ export class AuthenticationSubscriptionService {
           not_after: notAfter,
         };
         if (existing) {
-          await trx
-            .updateTable('authentication_subscriptions')
-            .set(row)
-            .where('supi', '=', supi)
-            .execute();
+          await this.#q.replace.execute(trx, row);
           return { created: false, changed: true, row };
         }
         // A concurrent first PUT of the same SUPI may have inserted it meanwhile: then retry.
-        const inserted = await trx
-          .insertInto('authentication_subscriptions')
-          .values(row)
-          .onConflict((oc) => oc.column('supi').doNothing())
-          .executeTakeFirst();
-        if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) return undefined;
+        if ((await this.#q.insert.affected(trx, row)) === 0n) return undefined;
         return { created: true, changed: true, row };
       });
       if (outcome) {
@@ -260,11 +279,7 @@ export class AuthenticationSubscriptionService {
 
   async get(supi: string): Promise<AuthenticationSubscriptionRecord> {
     checkSupiText(supi);
-    const row = await this.store.db
-      .selectFrom('authentication_subscriptions')
-      .selectAll()
-      .where('supi', '=', supi)
-      .executeTakeFirst();
+    const row = await this.#q.bySupi.takeFirst(this.store.db, { supi });
     if (!row) throw userNotFound(supi);
     return toRecord(row);
   }
@@ -306,11 +321,7 @@ export class AuthenticationSubscriptionService {
    * undefined when absent. The caller wipes K and OPc after use.
    */
   async credentials(supi: string): Promise<AuthenticationCredentials | undefined> {
-    const row = await this.store.db
-      .selectFrom('authentication_subscriptions')
-      .selectAll()
-      .where('supi', '=', supi)
-      .executeTakeFirst();
+    const row = await this.#q.bySupi.takeFirst(this.store.db, { supi });
     if (!row) return undefined;
     return {
       supi,
