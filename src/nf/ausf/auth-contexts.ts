@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { fromHex, toBase64url, toHex } from '../../lib/bytes.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { problem } from '../../sbi/problem-details.js';
+import { prepareQuery } from '../../store/prepared-query.js';
 import type { AuthType } from './ue-authentication-types.js';
-import type { AuthContextStatus, AusfStore, EapState } from './store.js';
+import type { AuthContextStatus, AuthContextsTable, AusfStore, EapState } from './store.js';
 
 /** How long an expired, succeeded or failed context is kept (to tell "used" from "unknown"). */
 const RETENTION_MS = 3_600_000;
@@ -90,36 +91,58 @@ function openSecrets(kek: Uint8Array, id: string, sealed: string): Record<string
 const notFound = (detail: string) => problem(404, 'CONTEXT_NOT_FOUND', detail);
 
 export class AuthContextStore {
+  readonly #insert;
+  readonly #byId;
+
   constructor(
     private readonly store: AusfStore,
     private readonly kek: Uint8Array,
     private readonly lifetimeMs: number,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    this.#insert = prepareQuery(store.db, (db, p: AuthContextsTable) =>
+      db.insertInto('auth_contexts').values({
+        id: p.id,
+        supi: p.supi,
+        serving_network_name: p.serving_network_name,
+        auth_type: p.auth_type,
+        status: p.status,
+        version: p.version,
+        rand: p.rand,
+        secrets: p.secrets,
+        eap_identifier: p.eap_identifier,
+        eap_state: p.eap_state,
+        resyncs: p.resyncs,
+        created_at: p.created_at,
+        expires_at: p.expires_at,
+        updated_at: p.updated_at,
+      }),
+    );
+    this.#byId = prepareQuery(store.db, (db, p: { id: string }) =>
+      db.selectFrom('auth_contexts').selectAll().where('id', '=', p.id),
+    );
+  }
 
   /** Stores a new pending context; returns its authCtxId. */
   async create(input: NewAuthContext): Promise<string> {
     const id = toBase64url(randomBytes(16));
     const now = this.clock();
-    await this.store.db
-      .insertInto('auth_contexts')
-      .values({
-        id,
-        supi: input.supi,
-        serving_network_name: input.servingNetworkName,
-        auth_type: input.authType,
-        status: 'pending',
-        version: 0,
-        rand: toHex(input.rand),
-        secrets: sealSecrets(this.kek, id, input.secrets),
-        eap_identifier: input.authType === 'EAP_AKA_PRIME' ? input.eapIdentifier : null,
-        eap_state: input.authType === 'EAP_AKA_PRIME' ? 'challenge' : null,
-        resyncs: 0,
-        created_at: new Date(now).toISOString(),
-        expires_at: new Date(now + this.lifetimeMs).toISOString(),
-        updated_at: new Date(now).toISOString(),
-      })
-      .execute();
+    await this.#insert.execute(this.store.db, {
+      id,
+      supi: input.supi,
+      serving_network_name: input.servingNetworkName,
+      auth_type: input.authType,
+      status: 'pending',
+      version: 0,
+      rand: toHex(input.rand),
+      secrets: sealSecrets(this.kek, id, input.secrets),
+      eap_identifier: input.authType === 'EAP_AKA_PRIME' ? input.eapIdentifier : null,
+      eap_state: input.authType === 'EAP_AKA_PRIME' ? 'challenge' : null,
+      resyncs: 0,
+      created_at: new Date(now).toISOString(),
+      expires_at: new Date(now + this.lifetimeMs).toISOString(),
+      updated_at: new Date(now).toISOString(),
+    });
     return id;
   }
 
@@ -131,11 +154,7 @@ export class AuthContextStore {
     id: string,
     authType: T,
   ): Promise<Extract<AuthContext, { authType: T }>> {
-    const row = await this.store.db
-      .selectFrom('auth_contexts')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await this.#byId.takeFirst(this.store.db, { id });
     if (!row) throw notFound(`no authentication context ${id}`);
     if (row.status !== 'pending') {
       throw notFound(

@@ -5,15 +5,38 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { problem } from '../../sbi/problem-details.js';
+import { prepareQuery } from '../../store/prepared-query.js';
 import { checkSupiText } from './authentication-subscriptions.js';
 import type { AuthEventsTable, UdmStore } from './store.js';
 import type { AuthEvent, AuthType, StoredAuthEvent } from './ueau-types.js';
 
 export class AuthEventService {
+  readonly #subscribed;
+  readonly #upsert;
+
   constructor(
     private readonly store: UdmStore,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.#subscribed = prepareQuery(store.db, (db, p: { supi: string }) =>
+      db.selectFrom('authentication_subscriptions').select('supi').where('supi', '=', p.supi),
+    );
+    this.#upsert = prepareQuery(store.db, (db, p: AuthEventsTable) => {
+      const latest = {
+        auth_event_id: p.auth_event_id,
+        nf_instance_id: p.nf_instance_id,
+        success: p.success,
+        time_stamp: p.time_stamp,
+        auth_type: p.auth_type,
+        serving_network_name: p.serving_network_name,
+        received_at: p.received_at,
+      };
+      return db
+        .insertInto('auth_events')
+        .values({ supi: p.supi, ...latest })
+        .onConflict((oc) => oc.column('supi').doUpdateSet(latest));
+    });
+  }
 
   /** Stores the event as the SUPI's latest; 404 USER_NOT_FOUND without a subscription. */
   async record(supi: string, event: AuthEvent): Promise<StoredAuthEvent> {
@@ -29,27 +52,8 @@ export class AuthEventService {
       received_at: new Date().toISOString(),
     };
     const stored = await this.store.db.transaction().execute(async (trx) => {
-      const subscribed = await trx
-        .selectFrom('authentication_subscriptions')
-        .select('supi')
-        .where('supi', '=', supi)
-        .executeTakeFirst();
-      if (!subscribed) return false;
-      await trx
-        .insertInto('auth_events')
-        .values(row)
-        .onConflict((oc) =>
-          oc.column('supi').doUpdateSet({
-            auth_event_id: row.auth_event_id,
-            nf_instance_id: row.nf_instance_id,
-            success: row.success,
-            time_stamp: row.time_stamp,
-            auth_type: row.auth_type,
-            serving_network_name: row.serving_network_name,
-            received_at: row.received_at,
-          }),
-        )
-        .execute();
+      if (!(await this.#subscribed.takeFirst(trx, { supi }))) return false;
+      await this.#upsert.execute(trx, row);
       return true;
     });
     if (!stored) throw userNotFound(supi);

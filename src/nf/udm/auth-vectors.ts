@@ -42,6 +42,7 @@ import {
   type AuthenticationSubscriptionService,
 } from './authentication-subscriptions.js';
 import { isSuciText, type Sidf } from './sidf.js';
+import { prepareQuery } from '../../store/prepared-query.js';
 import type { UdmStore } from './store.js';
 import { UdmAuthError } from './ueau-errors.js';
 import type {
@@ -97,6 +98,7 @@ export class AuthVectorService {
   readonly #profile: SqnProfile;
   readonly #random: (length: number) => Uint8Array;
   readonly #clock: () => number;
+  readonly #q;
 
   constructor(
     private readonly store: UdmStore,
@@ -112,6 +114,33 @@ export class AuthVectorService {
     this.#profile = { ...(options.sqnProfile ?? DEFAULT_SQN_PROFILE) };
     this.#random = options.random ?? ((length) => new Uint8Array(randomBytes(length)));
     this.#clock = options.clock ?? Date.now;
+    type SqnState = { supi: string; sqn: string; credential_id: string };
+    this.#q = {
+      state: prepareQuery(store.db, (db, p: { supi: string }) =>
+        db.selectFrom('sqn_states').select(['sqn', 'credential_id']).where('supi', '=', p.supi),
+      ),
+      create: prepareQuery(store.db, (db, p: SqnState & { updated_at: string }) =>
+        db
+          .insertInto('sqn_states')
+          .values({
+            supi: p.supi,
+            sqn: p.sqn,
+            credential_id: p.credential_id,
+            updated_at: p.updated_at,
+          })
+          .onConflict((oc) => oc.column('supi').doNothing()),
+      ),
+      swap: prepareQuery(
+        store.db,
+        (db, p: SqnState & { updated_at: string; wasSqn: string; wasCredentialId: string }) =>
+          db
+            .updateTable('sqn_states')
+            .set({ sqn: p.sqn, credential_id: p.credential_id, updated_at: p.updated_at })
+            .where('supi', '=', p.supi)
+            .where('sqn', '=', p.wasSqn)
+            .where('credential_id', '=', p.wasCredentialId),
+      ),
+    };
   }
 
   /**
@@ -249,11 +278,7 @@ export class AuthVectorService {
 
   /** The SQN state of a SUPI, for tests and operators: SQN_HE, or undefined before first use. */
   async sqnState(supi: string): Promise<{ sqn: string; credentialId: string } | undefined> {
-    const row = await this.store.db
-      .selectFrom('sqn_states')
-      .select(['sqn', 'credential_id'])
-      .where('supi', '=', supi)
-      .executeTakeFirst();
+    const row = await this.#state(supi);
     return row && { sqn: row.sqn, credentialId: row.credential_id };
   }
 
@@ -332,11 +357,7 @@ export class AuthVectorService {
   }
 
   #state(supi: string) {
-    return this.store.db
-      .selectFrom('sqn_states')
-      .select(['sqn', 'credential_id'])
-      .where('supi', '=', supi)
-      .executeTakeFirst();
+    return this.#q.state.takeFirst(this.store.db, { supi });
   }
 
   /** SQN_HE: the state of this credential, or the subscription's initial SQN. */
@@ -355,26 +376,19 @@ export class AuthVectorService {
     next: number,
   ): Promise<boolean> {
     const values = {
+      supi: creds.supi,
       sqn: sqnHex(next),
       credential_id: creds.credentialId,
       updated_at: new Date().toISOString(),
     };
-    if (!row) {
-      const inserted = await this.store.db
-        .insertInto('sqn_states')
-        .values({ supi: creds.supi, ...values })
-        .onConflict((oc) => oc.column('supi').doNothing())
-        .executeTakeFirst();
-      return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
-    }
-    const updated = await this.store.db
-      .updateTable('sqn_states')
-      .set(values)
-      .where('supi', '=', creds.supi)
-      .where('sqn', '=', row.sqn)
-      .where('credential_id', '=', row.credential_id)
-      .executeTakeFirst();
-    return updated.numUpdatedRows > 0n;
+    const changed = row
+      ? await this.#q.swap.affected(this.store.db, {
+          ...values,
+          wasSqn: row.sqn,
+          wasCredentialId: row.credential_id,
+        })
+      : await this.#q.create.affected(this.store.db, values);
+    return changed > 0n;
   }
 
   #congested(supi: string): UdmAuthError {
