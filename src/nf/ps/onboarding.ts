@@ -58,6 +58,7 @@ export interface DeviceSession {
 export class OnboardingService {
   readonly #insertSession;
   readonly #sessionById;
+  readonly #sessionView;
   readonly #sessionByIdempotencyKey;
   readonly #markDelivered;
 
@@ -96,6 +97,10 @@ export class OnboardingService {
     );
     this.#sessionById = prepareQuery(store.db, (db, p: { id: string }) =>
       db.selectFrom('sessions').selectAll().where('id', '=', p.id),
+    );
+    // What the UE sees of its session: read on every poll, without the Evidence and the rest.
+    this.#sessionView = prepareQuery(store.db, (db, p: { id: string }) =>
+      db.selectFrom('sessions').select(VIEW_COLUMNS).where('id', '=', p.id),
     );
     this.#sessionByIdempotencyKey = prepareQuery(store.db, (db, p: { ueid: string; key: string }) =>
       db
@@ -193,7 +198,9 @@ export class OnboardingService {
       'Evidence received',
     );
     await this.appraiseAndProvision(session, evidence);
-    return this.#viewOrProblem(await this.#load(session.id));
+    return this.#viewOrProblem(
+      await this.#sessionView.takeFirst(this.store.db, { id: session.id }),
+    );
   }
 
   /**
@@ -307,7 +314,7 @@ export class OnboardingService {
   async status(id: string, waitMs = 0): Promise<SessionView> {
     const deadline = performance.now() + waitMs;
     for (;;) {
-      const row = await this.#load(id);
+      const row = await this.#sessionView.takeFirst(this.store.db, { id });
       if (!row) throw onboardingProblem('SESSION_NOT_FOUND', `there is no session ${id}`);
       const left = deadline - performance.now();
       if (!PENDING.includes(row.status) || left <= 0 || this.watch.closed) return view(row);
@@ -396,7 +403,7 @@ export class OnboardingService {
     return this.#viewOrProblem(row);
   }
 
-  #viewOrProblem(row: SessionsTable | undefined): SessionView {
+  #viewOrProblem(row: SessionViewRow | undefined): SessionView {
     if (!row) throw new Error('a session vanished');
     if (row.status === 'failed') {
       throw onboardingProblem(
@@ -413,7 +420,10 @@ export class OnboardingService {
   }
 }
 
-export function view(row: SessionsTable): SessionView {
+const VIEW_COLUMNS = ['id', 'status', 'credentials', 'failure_cause', 'failure_detail'] as const;
+type SessionViewRow = Pick<SessionsTable, (typeof VIEW_COLUMNS)[number]>;
+
+export function view(row: SessionViewRow): SessionView {
   return {
     id: row.id,
     status: row.status,

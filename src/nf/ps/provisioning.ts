@@ -240,10 +240,12 @@ export class Provisioning {
       return;
     }
     try {
+      const k = unseal(this.kek, session.k_sealed, sessionAad(session.id, 'k'));
+      const opc = unseal(this.kek, session.opc_sealed, sessionAad(session.id, 'opc'));
       const result = await this.holder.putAuthenticationSubscription(item.supi, {
         authenticationMethod: session.auth_method as AuthMethod,
-        k: unseal(this.kek, session.k_sealed, sessionAad(session.id, 'k')),
-        opc: unseal(this.kek, session.opc_sealed, sessionAad(session.id, 'opc')),
+        k,
+        opc,
         amf: session.amf!,
         sqn: session.sqn!,
         ...(session.not_after !== null ? { notAfter: session.not_after } : {}),
@@ -259,20 +261,24 @@ export class Provisioning {
         },
         'credentials pushed to the UDM',
       );
-      await this.#makeReady(item, session);
+      await this.#makeReady(item, session, { k, opc });
     } catch (err) {
       await this.#pushFailed(item, session, err);
     }
   }
 
-  /** The holder has the credentials: the bundle is built and the session becomes ready. */
-  async #makeReady(item: OutboxItem, session: SessionsTable): Promise<void> {
+  /** The holder has the credentials (K and OPc, as pushed): the bundle is built and the session becomes ready. */
+  async #makeReady(
+    item: OutboxItem,
+    session: SessionsTable,
+    pushed: { k: Uint8Array; opc: Uint8Array },
+  ): Promise<void> {
     const suci = await this.#suciParameters(session);
     const ackToken = toBase64url(randomBytes(32));
     const bundle: CredentialBundle = {
       supi: session.supi!,
-      k: toHex(unseal(this.kek, session.k_sealed!, sessionAad(session.id, 'k'))),
-      opc: toHex(unseal(this.kek, session.opc_sealed!, sessionAad(session.id, 'opc'))),
+      k: toHex(pushed.k),
+      opc: toHex(pushed.opc),
       amf: session.amf!,
       sqn: session.sqn!,
       authMethod: session.auth_method as AuthMethod,
