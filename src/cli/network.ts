@@ -10,17 +10,19 @@ import { createAusf } from '../nf/ausf/ausf.js';
 import { startHlrAucGateway, type HlrAucGateway } from '../nf/udm/hlr-auc-gw.js';
 import { createUdm } from '../nf/udm/udm.js';
 import { adminToken, keyEncryptionKey, operatorKey, sharedKey, signingKey } from './data-dir.js';
+import { FunctionThread } from './function-thread.js';
 import { DCS_EAR_SIGNING_KEY, UDM_TRANSPORT_KEY } from './init.js';
 import { CliUsageError } from './usage-error.js';
 
 export type Endpoints = Record<string, string>;
 
-interface RunningFunction {
+export interface RunningFunction {
   url: string;
   close(): Promise<void>;
 }
 
-interface StartContext {
+/** What a function needs to start, apart from the deployment file: plain data, for a thread. */
+export interface StartSettings {
   dataDir: string;
   port: number;
   /** no request logs (stdout carries the ready line, or the demo draws on the terminal) */
@@ -32,7 +34,10 @@ interface StartContext {
   peers: Endpoints;
   /** serve --eap-sim-db: the UDM also answers hostapd's eap_sim_db on this UNIX datagram socket */
   eapSimDb?: string;
-  /** DIR/npn-onboard.yaml, read once for every function that needs it */
+}
+
+interface StartContext extends StartSettings {
+  /** DIR/npn-onboard.yaml, read once for every function that needs it (once per thread) */
   deployment(): ProvisioningConfig;
 }
 
@@ -48,7 +53,7 @@ function peer(ctx: StartContext, self: string, name: string): string {
 }
 
 /** DIR/npn-onboard.yaml: the PS's policy, and the SNPNs the network serves. */
-function loadDeployment(dataDir: string): ProvisioningConfig {
+export function loadDeployment(dataDir: string): ProvisioningConfig {
   try {
     return loadConfig(dataDir);
   } catch (err) {
@@ -67,10 +72,15 @@ function sqlite(ctx: StartContext) {
 
 type Starter = (ctx: StartContext) => Promise<RunningFunction>;
 
-/** The functions, in the order they start (a function's peers start before it). */
-export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
+/**
+ * The functions, in the order they start (a function's peers start before it). `back`: a function
+ * that the UE-facing ones (PS, AMF) call; a process that runs both kinds gives these a thread of
+ * their own (see startNetwork).
+ */
+export const FUNCTIONS: Record<string, { offset: number; back?: true; start: Starter }> = {
   dcs: {
     offset: 1,
+    back: true,
     async start(ctx) {
       const privateJwk = signingKey(ctx.dataDir, DCS_EAR_SIGNING_KEY);
       const dcs = await createDcs({
@@ -87,6 +97,7 @@ export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
   },
   udm: {
     offset: 2,
+    back: true,
     async start(ctx) {
       const udm = await createUdm({
         store: sqlite(ctx),
@@ -147,6 +158,7 @@ export const FUNCTIONS: Record<string, { offset: number; start: Starter }> = {
   },
   ausf: {
     offset: 3,
+    back: true,
     async start(ctx) {
       const ausf = await createAusf({
         store: sqlite(ctx),
@@ -178,7 +190,17 @@ export interface Network {
   close(): Promise<void>;
 }
 
-/** Starts the named functions (in registry order); on failure, stops those already started. */
+/**
+ * Starts the named functions (in registry order); on failure, stops those already started.
+ *
+ * With `threads`, a process that runs UE-facing functions (PS, AMF) and functions they call
+ * (DCS, UDM, AUSF) runs the latter on a second thread (function-thread.ts): two event loops, so
+ * one process uses two cores (bench/onboarding: about an eighth more onboardings per second on
+ * 2 cores). One thread for all of them, not one each: every thread loads its own copy of the
+ * modules and compiles its own code, which costs more start-up time and CPU than it gives back on
+ * this machine. Threads need the build (dist/); tests that import the sources run every function
+ * on the calling thread.
+ */
 export async function startNetwork(
   dataDir: string,
   names: string[],
@@ -189,30 +211,49 @@ export async function startNetwork(
     peers?: Endpoints;
     /** the UDM also answers hostapd's eap_sim_db on this UNIX datagram socket */
     eapSimDb?: string;
+    /** the functions others call run on a second thread (needs the build, dist/) */
+    threads?: boolean;
   },
 ): Promise<Network> {
-  const running: [string, RunningFunction][] = [];
+  const selected = Object.keys(FUNCTIONS).filter((n) => names.includes(n));
+  const back = selected.filter((n) => FUNCTIONS[n]!.back);
+  // The eap_sim_db socket's addon polls on the main thread's event loop only (unix-dgram.ts):
+  // a UDM that answers hostapd stays on the main thread.
+  const thread =
+    options.threads &&
+    options.eapSimDb === undefined &&
+    back.length > 0 &&
+    back.length < selected.length
+      ? new FunctionThread()
+      : undefined;
+  const running: RunningFunction[] = [];
   const endpoints: Endpoints = {};
   const close = async () => {
-    for (const [, r] of running.reverse()) await r.close();
+    try {
+      for (const r of running.reverse()) await r.close();
+    } finally {
+      await thread?.end();
+    }
   };
   let config: ProvisioningConfig | undefined;
   const deployment = () => (config ??= loadDeployment(dataDir));
   try {
-    for (const name of Object.keys(FUNCTIONS).filter((n) => names.includes(n))) {
+    for (const name of selected) {
       const fn = FUNCTIONS[name]!;
-      const port = options.portBase === 0 ? 0 : options.portBase + fn.offset;
-      const r = await fn.start({
+      const settings: StartSettings = {
         dataDir,
-        port,
+        port: options.portBase === 0 ? 0 : options.portBase + fn.offset,
         quiet: options.quiet,
         synchronous: options.synchronous,
-        endpoints,
+        endpoints: { ...endpoints },
         peers: options.peers ?? {},
         ...(options.eapSimDb !== undefined ? { eapSimDb: options.eapSimDb } : {}),
-        deployment,
-      });
-      running.push([name, r]);
+      };
+      const r =
+        thread && fn.back
+          ? await thread.start(name, settings)
+          : await fn.start({ ...settings, deployment });
+      running.push(r);
       endpoints[name] = r.url;
     }
   } catch (err) {

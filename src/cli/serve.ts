@@ -168,6 +168,7 @@ export function registerServe(program: Command): void {
         synchronous,
         peers,
         ...(o.eapSimDb !== undefined ? { eapSimDb: o.eapSimDb } : {}),
+        threads: true,
       });
       const { endpoints } = network;
       if (cluster.isWorker) process.send!({ endpoints });

@@ -1,7 +1,9 @@
 // UNIX datagram sockets, which Node's dgram lacks: hostapd's eap_sim_db (the HLR/AuC gateway
 // protocol) and wpa_supplicant's control interface both speak SOCK_DGRAM on a path. A small typed
 // layer over the unix-dgram addon (bnoordhuis/node-unix-dgram), loaded on first use so that code
-// importing this module runs without the addon until a socket is actually opened.
+// importing this module runs without the addon until a socket is actually opened. The addon
+// polls its sockets on the main thread's event loop (uv_default_loop): open them on the main
+// thread only.
 import type { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
@@ -28,6 +30,10 @@ interface UnixDgramModule {
 
 let addon: UnixDgramModule | undefined;
 function native(): UnixDgramModule {
+  if (!isMainThread) {
+    // On another thread its sockets would be polled by a loop that does not run that thread's code.
+    throw new UnixDgramError('UNIX datagram sockets open on the main thread only', 'ENOTSUP');
+  }
   addon ??= createRequire(import.meta.url)('unix-dgram') as UnixDgramModule;
   return addon;
 }
@@ -139,12 +145,12 @@ export class UnixDatagramSocket {
     // bind() creates the file with the process's umask: made owner-only from the start, so there
     // is no moment in which others may send to it (the chmod below then sets the mode asked for).
     // bind() is synchronous; a file another thread creates in that instant is only made stricter.
-    const previous = isMainThread ? process.umask(0o177) : undefined;
+    const previous = process.umask(0o177);
     let err: Error | undefined;
     try {
       err = syncCall(socket, () => socket.bind(path));
     } finally {
-      if (previous !== undefined) process.umask(previous);
+      process.umask(previous);
     }
     if (err !== undefined) {
       socket.close();

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, expect, test } from 'vitest';
 import { UnixDatagramSocket, UnixDgramError, removeStaleSocket } from '../../src/sbi/unix-dgram.js';
 
@@ -82,4 +83,21 @@ test('a stale socket file (its owner gone) is replaced', async () => {
   removeStaleSocket(stalePath); // absent: nothing to do
   const fresh = UnixDatagramSocket.bind(stalePath, { replaceStale: true });
   fresh.close();
+});
+
+test('off the main thread a socket is refused with ENOTSUP, not opened where nothing polls it', async () => {
+  // The build's module (a worker runs JavaScript, not the TypeScript sources vitest reads).
+  const built = new URL('../../dist/src/sbi/unix-dgram.js', import.meta.url).href;
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     import(workerData.built).then((m) => {
+       try { m.UnixDatagramSocket.bind(workerData.path); parentPort.postMessage('bound'); }
+       catch (e) { parentPort.postMessage(e.name + ' ' + e.code); }
+     });`,
+    { eval: true, workerData: { built, path: join(dir, 'from-a-thread') } },
+  );
+  const answer = await new Promise((resolve) => worker.once('message', resolve));
+  await worker.terminate();
+  expect(answer).toBe('UnixDgramError ENOTSUP');
+  expect(() => statSync(join(dir, 'from-a-thread'))).toThrow();
 });

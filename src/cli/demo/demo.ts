@@ -54,6 +54,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       quiet: true,
       // A throw-away directory: commits need to survive a crash of this process, not a power cut.
       synchronous: 'NORMAL',
+      threads: true,
     });
     try {
       say(
