@@ -47,10 +47,18 @@ describe('benchmarks print one JSON object', () => {
   );
 
   test('bench/onboarding, Steps 1-3', { timeout: 120_000 }, async () => {
-    const result = await bench('onboarding', ['--ues', '12', '--concurrency', '4']);
+    const result = await bench('onboarding', [
+      '--ues',
+      '12',
+      '--warmup',
+      '4',
+      '--concurrency',
+      '4',
+    ]);
     expect(result).toMatchObject({
       bench: 'onboarding',
       ues: 12,
+      warmup_ues: 4,
       onboarded: 12,
       authenticated: 12,
       failed: 0,
