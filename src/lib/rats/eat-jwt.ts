@@ -298,6 +298,27 @@ export async function verifyEatJwt(token: ParsedEatJwt, key: JWK): Promise<boole
 }
 
 /**
+ * Whether a compact JWS's ES256 signature verifies with a public P-256 KeyObject, computed on
+ * libuv's thread pool: the calling thread goes on with other requests meanwhile. For a Relying
+ * Party that serves many requests on one event loop, and verifies one EAR each (the PS).
+ */
+export function es256JwsSignatureValidInPool(jws: string, key: KeyObject): Promise<boolean> {
+  const dot = jws.lastIndexOf('.');
+  const signature = fromBase64url(jws.slice(dot + 1));
+  if (!signature || signature.length !== 64) return Promise.resolve(false);
+  const signingInput = Buffer.from(jws.slice(0, dot), 'ascii');
+  return new Promise((resolve) =>
+    cryptoVerify(
+      'sha256',
+      signingInput,
+      { key, dsaEncoding: 'ieee-p1363' },
+      signature,
+      (err, valid) => resolve(err === null && valid),
+    ),
+  );
+}
+
+/**
  * Whether a compact JWS's signature (ES256, EdDSA: a public KeyObject) or MAC (HS256: the secret)
  * verifies; throws only for a key of the wrong kind. The form (three parts, no crit, no b64) is
  * readCompactJws's to check first. node:crypto, not jose: jose's WebCrypto path imports the key

@@ -1,7 +1,15 @@
 // The JWT form of the EAT profile: round trips for each algorithm, verification failures, alg
 // confusion, claim type errors, header and encoding rules, an independent signature check with
 // node:crypto, and a property test that parseEatJwt never throws.
-import { createHmac, createPublicKey, randomBytes, verify as cryptoVerify } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type JsonWebKey,
+} from 'node:crypto';
 import fc from 'fast-check';
 import type { JWK } from 'jose';
 import { describe, expect, test } from 'vitest';
@@ -17,6 +25,7 @@ import {
   JSON_MAX_DEPTH,
   depthWithin,
   encodeEatJwt,
+  es256JwsSignatureValidInPool,
   parseEatJwt,
   verifyEatJwt,
   type ParsedEatJwt,
@@ -527,5 +536,32 @@ describe('parseEatJwt never throws', () => {
       }),
       { numRuns: 500, seed: 7 },
     );
+  });
+});
+
+describe('ES256 verification on the thread pool', () => {
+  // A JWS made by node:crypto directly, so the signature comes from outside the module.
+  const other = jwkKeyPair('ec');
+  const signed = (key: JWK) => {
+    const input = `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from('{"a":1}').toString('base64url')}`;
+    const signature = cryptoSign('sha256', Buffer.from(input), {
+      key: createPrivateKey({ key: key as JsonWebKey, format: 'jwk' }),
+      dsaEncoding: 'ieee-p1363',
+    });
+    return `${input}.${signature.toString('base64url')}`;
+  };
+  const publicKey = createPublicKey({ key: es.pub as JsonWebKey, format: 'jwk' });
+
+  test('true for a good signature, false for any change, another key or a bad length', async () => {
+    const jws = signed(es.priv);
+    expect(await es256JwsSignatureValidInPool(jws, publicKey)).toBe(true);
+    const flipped = jws.slice(0, -2) + (jws.at(-2) === 'A' ? 'B' : 'A') + jws.at(-1)!;
+    expect(await es256JwsSignatureValidInPool(flipped, publicKey)).toBe(false);
+    expect(
+      await es256JwsSignatureValidInPool(`${jws.slice(0, 5)}x${jws.slice(6)}`, publicKey),
+    ).toBe(false);
+    expect(await es256JwsSignatureValidInPool(signed(other.priv), publicKey)).toBe(false);
+    expect(await es256JwsSignatureValidInPool(jws.slice(0, -4), publicKey)).toBe(false);
+    expect(await es256JwsSignatureValidInPool(`${jws}AAAA`, publicKey)).toBe(false);
   });
 });
