@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { toBase64url } from '../../lib/bytes.js';
+import { batchInserter } from '../../store/batch-insert.js';
+import { GroupCommit } from '../../store/group-commit.js';
 import { prepareQuery } from '../../store/prepared-query.js';
 import { OnboardingFailure } from './causes.js';
 import type { PsDatabase, PsStore } from './store.js';
@@ -29,15 +31,10 @@ export class ChallengeStore {
     private readonly lifetimeMs: number,
     private readonly clock: () => number,
   ) {
-    this.#insert = prepareQuery(
-      store.db,
-      (db, p: { nonce: string; issuedAt: string; expiresAt: string }) =>
-        db.insertInto('challenges').values({
-          nonce: p.nonce,
-          issued_at: p.issuedAt,
-          expires_at: p.expiresAt,
-          used_at: null,
-        }),
+    // Challenges asked for while the event loop turns are written in one INSERT and one commit;
+    // each is answered once its row has committed.
+    this.#insert = new GroupCommit(
+      batchInserter(store.db, 'challenges', ['nonce', 'issued_at', 'expires_at', 'used_at']),
     );
     this.#select = prepareQuery(store.db, (db, p: { nonce: string }) =>
       db.selectFrom('challenges').selectAll().where('nonce', '=', p.nonce),
@@ -57,10 +54,11 @@ export class ChallengeStore {
       nonce: toBase64url(randomBytes(NONCE_BYTES)),
       expiresAt: new Date(now + this.lifetimeMs).toISOString(),
     };
-    await this.#insert.execute(this.store.db, {
+    await this.#insert.add({
       nonce: challenge.nonce,
-      issuedAt: new Date(now).toISOString(),
-      expiresAt: challenge.expiresAt,
+      issued_at: new Date(now).toISOString(),
+      expires_at: challenge.expiresAt,
+      used_at: null,
     });
     return challenge;
   }
