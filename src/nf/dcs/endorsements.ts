@@ -5,7 +5,7 @@
 import { createPublicKey, createSecretKey } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Transaction } from 'kysely';
-import { toBase64url } from '../../lib/bytes.js';
+import { isBase64url, toBase64url } from '../../lib/bytes.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
 import { auditTimestamp } from '../../store/audit-clock.js';
@@ -101,8 +101,9 @@ export function akmProblem(akm: unknown): string | undefined {
       return undefined;
     }
     if (jwk.kty === 'oct') {
-      if (typeof jwk.k !== 'string' || !/^[A-Za-z0-9_-]+$/.test(jwk.k))
+      if (typeof jwk.k !== 'string' || jwk.k === '' || !isBase64url(jwk.k)) {
         return 'an oct key with "k"';
+      }
       const bytes = Buffer.from(jwk.k, 'base64url').length;
       if (bytes < 32 || bytes > 64) return 'an HMAC secret of 32 to 64 bytes';
       createSecretKey(Buffer.from(jwk.k, 'base64url'));
