@@ -34,6 +34,8 @@ export interface StartSettings {
   peers: Endpoints;
   /** serve --eap-sim-db: the UDM also answers hostapd's eap_sim_db on this UNIX datagram socket */
   eapSimDb?: string;
+  /** the network runs from the build with threads: the PS encrypts bundles on a thread too */
+  threads: boolean;
 }
 
 interface StartContext extends StartSettings {
@@ -151,6 +153,7 @@ export const FUNCTIONS: Record<string, { offset: number; back?: true; start: Sta
           transportKey: sharedKey(ctx.dataDir, UDM_TRANSPORT_KEY),
         },
         logger: ctx.quiet ? false : { level: 'info' },
+        bundleThread: ctx.threads,
       });
       const address = await ps.app.listen({ host: '127.0.0.1', port: ctx.port });
       return { url: address, close: () => ps.close() };
@@ -248,6 +251,7 @@ export async function startNetwork(
         endpoints: { ...endpoints },
         peers: options.peers ?? {},
         ...(options.eapSimDb !== undefined ? { eapSimDb: options.eapSimDb } : {}),
+        threads: options.threads === true,
       };
       const r =
         thread && fn.back

@@ -19,7 +19,7 @@ import { seal, unseal } from '../../lib/seal.js';
 import { prepareQuery } from '../../store/prepared-query.js';
 import { SbiClientError } from '../../sbi/client.js';
 import type { AcceptedDevice } from './appraisal.js';
-import { encryptBundle } from './bundle.js';
+import { encryptInline, type BundleEncryptor } from './bundle-thread.js';
 import { OnboardingFailure, TransientFailure, type OnboardingCause } from './causes.js';
 import type { AuthMethod, ProvisioningConfig, SuciScheme } from './config.js';
 import type { CredentialIssuer } from './credentials.js';
@@ -101,6 +101,8 @@ export class Provisioning {
     private readonly clock: () => number,
     /** wakes the UEs long-polling a session whose status changes */
     private readonly watch: SessionWatch = new SessionWatch(),
+    /** makes the bundle's JWE (on a thread of its own in serve: bundle-thread.ts) */
+    private readonly encryptBundle: BundleEncryptor = encryptInline,
   ) {
     this.#hnKeys = new HomeNetworkKeys(holder, clock);
     this.#q = provisioningQueries(store.db);
@@ -287,7 +289,7 @@ export class Provisioning {
       ackToken,
       notAfter: session.not_after!,
     };
-    const jwe = encryptBundle(bundle, JSON.parse(session.cnf!) as JWK);
+    const jwe = await this.encryptBundle(bundle, JSON.parse(session.cnf!) as JWK);
     const now = this.#iso();
     const rotated = await writeTransaction(this.store, async (trx) => {
       await lockUeid(this.store, trx, session.ueid);

@@ -21,6 +21,7 @@ import { OnboardingService } from './onboarding.js';
 import { Outbox } from './outbox.js';
 import { PreconfiguredCredentials } from './preconfigured.js';
 import { Provisioning, type CredentialsHolder } from './provisioning.js';
+import { BundleThread } from './bundle-thread.js';
 import { ADMIN_PREFIX, adminRoutes } from './routes-admin.js';
 import { ONBOARDING_PREFIX, onboardingRoutes } from './routes-onboarding.js';
 import { openPsStore, type PsStore } from './store.js';
@@ -75,6 +76,11 @@ export interface PsConfig {
   };
   /** milliseconds since the epoch; tests pass their own clock */
   clock?: () => number;
+  /**
+   * true: bundles are encrypted on a thread of their own (bundle-thread.ts; needs the build,
+   * dist/); default false, on the event loop
+   */
+  bundleThread?: boolean;
 }
 
 export interface Ps {
@@ -118,6 +124,7 @@ export async function createPs(config: PsConfig): Promise<Ps> {
   const outbox = new Outbox(store, settings.retry, leaseMs, clock);
   const issuer = new CredentialIssuer(store, config.op, config.kek, settings.credentials);
   const watch = new SessionWatch();
+  const bundleThread = config.bundleThread ? new BundleThread() : undefined;
   const provisioning = new Provisioning(
     store,
     config.kek,
@@ -128,6 +135,7 @@ export async function createPs(config: PsConfig): Promise<Ps> {
     log,
     clock,
     watch,
+    bundleThread?.encrypt,
   );
   // The onboarding service wakes the worker when it queued work (called only once both exist).
   const wake = () => worker.wake();
@@ -177,6 +185,7 @@ export async function createPs(config: PsConfig): Promise<Ps> {
       watch.close();
       await worker.stop();
       await app.close();
+      await bundleThread?.close();
       await store.close();
     },
   };
