@@ -303,10 +303,8 @@ export async function verifyEatJwt(token: ParsedEatJwt, key: JWK): Promise<boole
  * Party that serves many requests on one event loop, and verifies one EAR each (the PS).
  */
 export function es256JwsSignatureValidInPool(jws: string, key: KeyObject): Promise<boolean> {
-  const dot = jws.lastIndexOf('.');
-  const signature = fromBase64url(jws.slice(dot + 1));
+  const { signingInput, signature } = signedParts(jws);
   if (!signature || signature.length !== 64) return Promise.resolve(false);
-  const signingInput = Buffer.from(jws.slice(0, dot), 'ascii');
   return new Promise((resolve) =>
     cryptoVerify(
       'sha256',
@@ -316,6 +314,15 @@ export function es256JwsSignatureValidInPool(jws: string, key: KeyObject): Promi
       (err, valid) => resolve(err === null && valid),
     ),
   );
+}
+
+/** A compact JWS's signing input (header.payload, ASCII) and its decoded signature, if canonical. */
+function signedParts(jws: string): { signingInput: Buffer; signature: Uint8Array | undefined } {
+  const dot = jws.lastIndexOf('.');
+  return {
+    signingInput: Buffer.from(jws.slice(0, dot), 'ascii'),
+    signature: fromBase64url(jws.slice(dot + 1)),
+  };
 }
 
 /**
@@ -329,9 +336,7 @@ export function jwsSignatureValid(
   alg: EatJwtAlg,
   key: KeyObject | Uint8Array,
 ): boolean {
-  const dot = jws.lastIndexOf('.');
-  const signingInput = Buffer.from(jws.slice(0, dot), 'ascii');
-  const signature = fromBase64url(jws.slice(dot + 1));
+  const { signingInput, signature } = signedParts(jws);
   if (!signature) return false;
   if (alg === 'HS256') {
     const mac = createHmac('sha256', key as Uint8Array)
