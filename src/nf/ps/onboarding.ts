@@ -26,7 +26,13 @@ import type { ProvisioningConfig } from './config.js';
 import { readEvidence, type EvidenceMediaType, type ReceivedEvidence } from './evidence.js';
 import { backoffMs } from './outbox.js';
 import { ackDigest, type Provisioning } from './provisioning.js';
-import { writeTransaction, type PsStore, type SessionStatus, type SessionsTable } from './store.js';
+import {
+  prepareSessionById,
+  writeTransaction,
+  type PsStore,
+  type SessionStatus,
+  type SessionsTable,
+} from './store.js';
 
 export const SESSIONS_PATH = '/onboarding/v1/sessions';
 
@@ -95,9 +101,7 @@ export class OnboardingService {
         updated_at: p.updated_at,
       }),
     );
-    this.#sessionById = prepareQuery(store.db, (db, p: { id: string }) =>
-      db.selectFrom('sessions').selectAll().where('id', '=', p.id),
-    );
+    this.#sessionById = prepareSessionById(store.db);
     // What the UE sees of its session: read on every poll, without the Evidence and the rest.
     this.#sessionView = prepareQuery(store.db, (db, p: { id: string }) =>
       db.selectFrom('sessions').select(VIEW_COLUMNS).where('id', '=', p.id),

@@ -26,6 +26,7 @@ import type { CredentialIssuer } from './credentials.js';
 import type { Outbox, OutboxItem } from './outbox.js';
 import {
   lockUeid,
+  prepareSessionById,
   writeTransaction,
   type PsDatabase,
   type PsStore,
@@ -507,9 +508,7 @@ function provisioningQueries(store: Kysely<PsDatabase>) {
   /** another session of the same UEID */
   type Others = { ueid: string; id: string };
   return {
-    sessionById: prepareQuery(store, (db, p: { id: string }) =>
-      db.selectFrom('sessions').selectAll().where('id', '=', p.id),
-    ),
+    sessionById: prepareSessionById(store),
     startProvisioning: prepareQuery(store, (db, p: { id: string; now: string }) =>
       db
         .updateTable('sessions')

@@ -5,6 +5,7 @@
 // opens this store.
 import { sql, type Kysely } from 'kysely';
 import { openStore, type Migrations, type Store } from '../../store/open-store.js';
+import { prepareQuery } from '../../store/prepared-query.js';
 import type { StoreConfig } from '../../store/store-config.js';
 
 export interface ChallengesTable {
@@ -325,4 +326,11 @@ export async function lockUeid(
   if (store.kind === 'postgres') {
     await sql`select pg_advisory_xact_lock(${UEID_LOCK_CLASS}, hashtext(${ueid}))`.execute(trx);
   }
+}
+
+/** A session's whole row by id, prepared (src/store/prepared-query.ts) by each service that reads it. */
+export function prepareSessionById(db: Kysely<PsDatabase>) {
+  return prepareQuery(db, (qb, p: { id: string }) =>
+    qb.selectFrom('sessions').selectAll().where('id', '=', p.id),
+  );
 }
