@@ -85,19 +85,24 @@ function openSqlite<DB>(
  * end, so one prepared statement per distinct SQL text can serve every call.
  */
 function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  return { close: () => database.close(), prepare: statementCache(database) };
+}
+
+/**
+ * One prepared statement per distinct SQL text of a connection (the store's, and
+ * sqlite-committed-reader.ts's). Bounded: dynamic SQL (IN lists of varying length) must not grow
+ * it without end.
+ */
+export function statementCache(database: SQLite.Database): (sqlText: string) => SQLite.Statement {
   const statements = new Map<string, SQLite.Statement>();
-  return {
-    close: () => database.close(),
-    prepare(sqlText: string) {
-      let statement = statements.get(sqlText);
-      if (!statement) {
-        statement = database.prepare(sqlText);
-        // Bounded: dynamic SQL (IN lists of varying length) must not grow it without end.
-        if (statements.size >= 500) statements.clear();
-        statements.set(sqlText, statement);
-      }
-      return statement;
-    },
+  return (sqlText) => {
+    let statement = statements.get(sqlText);
+    if (!statement) {
+      statement = database.prepare(sqlText);
+      if (statements.size >= 500) statements.clear();
+      statements.set(sqlText, statement);
+    }
+    return statement;
   };
 }
 

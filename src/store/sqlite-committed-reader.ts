@@ -4,26 +4,23 @@
 // statement. Being a connection of its own, it never runs inside another caller's open
 // transaction, so it sees only what has committed.
 import SQLite from 'better-sqlite3';
+import { statementCache } from './open-store.js';
 
 export class SqliteCommittedReader {
   readonly #db: SQLite.Database;
-  readonly #statements = new Map<string, SQLite.Statement>();
+  readonly #statement: (sqlText: string) => SQLite.Statement;
 
   /** `file` must exist already: the function's store opened and migrated it. */
   constructor(file: string) {
     this.#db = new SQLite(file, { readonly: true, fileMustExist: true });
     // A checkpoint of another connection may hold a lock for a moment.
     this.#db.pragma('busy_timeout = 5000');
+    this.#statement = statementCache(this.#db);
   }
 
   /** The first row of a query, or undefined when it has none. */
   get<Row>(sqlText: string, ...parameters: unknown[]): Row | undefined {
-    let statement = this.#statements.get(sqlText);
-    if (!statement) {
-      statement = this.#db.prepare(sqlText);
-      this.#statements.set(sqlText, statement);
-    }
-    return statement.get(...parameters) as Row | undefined;
+    return this.#statement(sqlText).get(...parameters) as Row | undefined;
   }
 
   close(): void {
