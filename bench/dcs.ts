@@ -4,7 +4,7 @@
 // [--workers N] [--sqlite-normal] [--no-floor] [--bodies 20000]`. The load comes from wrk when installed (`apt-get install
 // wrk`), else from autocannon; see bench/load.ts.
 import { spawn } from 'node:child_process';
-import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { EAT_PROFILE, INTUSE } from '../src/lib/rats/eat-claims.js';
 import { encodeEatCwt } from '../src/lib/rats/eat-cwt.js';
 import { generateJwkPair } from '../src/lib/key-pairs.js';
 import { readyLine } from '../src/cli/ready-line.js';
+import { es256VerifyRate, httpRoundTripRate } from './host-probe.js';
 import { postBodies, type Load } from './load.js';
 import { treeCpuSeconds } from './proc-cpu.js';
 import { spawnServe } from './serve.js';
@@ -60,25 +61,6 @@ async function floorRate(target: Omit<Load, 'url'>): Promise<number> {
   } finally {
     server.kill('SIGTERM');
   }
-}
-
-function es256VerifyRate(ms: number): number {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const data = randomBytes(100);
-  const sig = createSign('sha256')
-    .update(data)
-    .sign({ key: privateKey, dsaEncoding: 'ieee-p1363' });
-  let n = 0;
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    for (let i = 0; i < 100; i++) {
-      createVerify('sha256')
-        .update(data)
-        .verify({ key: publicKey, dsaEncoding: 'ieee-p1363' }, sig);
-    }
-    n += 100;
-  }
-  return n / (ms / 1000);
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'npn-bench-dcs-'));
@@ -191,7 +173,9 @@ try {
         cpuBefore !== undefined && cpuAfter !== undefined
           ? Math.round(((cpuAfter - cpuBefore) * 1e6) / load.requests)
           : null,
-      es256_verify_per_s_one_core: Math.round(es256VerifyRate(1000)),
+      // the host's speed at the time of the run (bench/host-probe.ts)
+      es256_verify_per_s_one_core: es256VerifyRate(1000),
+      http_round_trips_per_s_one_core: await httpRoundTripRate(1000),
       // HTTP + one ES256 verify + one ES256 sign per request, same workers and load: the stack's
       // ceiling on this machine (bench/dcs-floor-server.ts); --no-floor skips it
       floor_per_s: floor ?? null,

@@ -18,6 +18,7 @@ import { AmfClient } from '../src/nf/amf/client.js';
 import { loadConfig, snpnIds } from '../src/nf/ps/config.js';
 import { openSoftwareKeyStore } from '../src/ue/software-key-store.js';
 import { readyLine } from '../src/cli/ready-line.js';
+import { es256VerifyRate, httpRoundTripRate } from './host-probe.js';
 import { treeCpuSeconds } from './proc-cpu.js';
 import { spawnServe } from './serve.js';
 
@@ -103,6 +104,11 @@ try {
   const ueCpu = process.cpuUsage(ueCpuBefore);
   const seconds = elapsedMs / 1000;
   latencies.sort((a, b) => a - b);
+  // After the load, with the servers idle: the host's speed at the time of the run.
+  const host = {
+    es256_verify_per_s_one_core: es256VerifyRate(1000),
+    http_round_trips_per_s_one_core: await httpRoundTripRate(1000),
+  };
   process.stdout.write(
     `${JSON.stringify({
       bench: 'onboarding',
@@ -134,6 +140,7 @@ try {
         : null,
       ue_cpu_ms_per_onboarding:
         Math.round((ueCpu.user + ueCpu.system) / 100 / latencies.length) / 10,
+      ...host,
     })}\n`,
   );
 } finally {

@@ -39,6 +39,8 @@ describe('benchmarks print one JSON object', () => {
     expect(result.appraisals).toBeGreaterThan(0);
     expect(result.server_cpu_us_per_appraisal).toBeGreaterThan(0);
     expect(result.floor_per_s).toBeGreaterThan(0);
+    expect(result.es256_verify_per_s_one_core).toBeGreaterThan(0);
+    expect(result.http_round_trips_per_s_one_core).toBeGreaterThan(0);
   };
   test('bench/dcs with autocannon, and its floor', { timeout: 120_000 }, () => dcs('autocannon'));
   // wrk is optional for a developer; .ci/run installs it.
@@ -65,5 +67,7 @@ describe('benchmarks print one JSON object', () => {
     });
     expect(result.server_cpu_ms_per_onboarding).toBeGreaterThan(0);
     expect(result.ue_cpu_ms_per_onboarding).toBeGreaterThan(0);
+    expect(result.es256_verify_per_s_one_core).toBeGreaterThan(0);
+    expect(result.http_round_trips_per_s_one_core).toBeGreaterThan(0);
   });
 });
