@@ -2,6 +2,8 @@
 // key and the UE decrypts. The field names are the contract of issue 4; parseCredentialBundle is
 // strict (no unknown fields, exact lengths), because a UE must not half-accept credentials.
 
+import { parseRfc3339 } from '../rfc3339.js';
+
 export interface SnpnId {
   /** 3 digits */
   mcc: string;
@@ -59,7 +61,6 @@ const SNPN_FIELDS = ['mcc', 'mnc', 'nid'] as const;
 const SUCI_FIELDS = ['scheme', 'hnPublicKey', 'hnKeyId', 'routingIndicator'] as const;
 
 const SUPI = /^(?:imsi-[0-9]{5,15}|nai-[^@\s]+@[^@\s]+)$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -122,11 +123,7 @@ export function parseCredentialBundle(json: unknown): BundleResult {
   if (typeof ackToken !== 'string' || !/^[A-Za-z0-9_-]{22,128}$/.test(ackToken)) {
     return fail('ackToken is not base64url');
   }
-  if (
-    typeof notAfter !== 'string' ||
-    !RFC3339.test(notAfter) ||
-    Number.isNaN(Date.parse(notAfter))
-  ) {
+  if (typeof notAfter !== 'string' || parseRfc3339(notAfter) === undefined) {
     return fail('notAfter is not an RFC 3339 date-time');
   }
   const bundle: CredentialBundle = {

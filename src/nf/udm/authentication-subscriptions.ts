@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { equalBytes } from '../../lib/bytes.js';
 import { isNaiRealm, isNaiUsername } from '../../lib/aka/supi.js';
+import { parseRfc3339 } from '../../lib/rfc3339.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { prepareQuery } from '../../store/prepared-query.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
@@ -409,13 +410,10 @@ export class AuthenticationSubscriptionService {
   }
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
 /** An RFC 3339 date-time as UTC with milliseconds, the one form stored; undefined if not one. */
 function normalisedTime(text: unknown): string | undefined {
-  if (typeof text !== 'string' || !RFC3339.test(text)) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  const ms = parseRfc3339(text);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
 function toRecord(row: AuthenticationSubscriptionsTable): AuthenticationSubscriptionRecord {

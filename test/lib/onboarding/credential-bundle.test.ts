@@ -68,11 +68,25 @@ describe('parseCredentialBundle', () => {
     ],
     ['ackToken with padding', { ...valid, ackToken: 'abc=' }, /ackToken/],
     ['notAfter a date only', { ...valid, notAfter: '2026-12-28' }, /notAfter/],
+    [
+      'notAfter a day that does not exist',
+      { ...valid, notAfter: '2026-02-30T00:00:00Z' },
+      /notAfter/,
+    ],
   ];
   test.each(wrong)('refuses %s', (_name, input, detail) => {
     const r = parseCredentialBundle(input);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.detail).toMatch(detail);
+  });
+
+  test('notAfter in any RFC 3339 form the UDM takes: an offset, lower-case t and z', () => {
+    for (const notAfter of ['2027-01-01T02:00:00+02:00', '2026-12-28t00:00:00.5z']) {
+      expect(parseCredentialBundle({ ...valid, notAfter })).toEqual({
+        ok: true,
+        bundle: { ...valid, notAfter },
+      });
+    }
   });
 
   test('refuses what is not an object', () => {

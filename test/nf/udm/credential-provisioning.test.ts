@@ -328,6 +328,9 @@ describe.each(storeBackends(dataDir, prefix))('UDM credential provisioning on %s
       [{ algorithmId: 'tuak' }, '/algorithmId'],
       [{ notAfter: 'tomorrow' }, '/notAfter'],
       [{ notAfter: '2027-02-30' }, '/notAfter'],
+      // The form of a date-time, a day that does not exist (Date.parse would make it 2 March).
+      [{ notAfter: '2027-02-30T00:00:00Z' }, '/notAfter'],
+      [{ notAfter: '2027-01-01T24:00:00Z' }, '/notAfter'],
       [{ notAfter: 1767225600 }, '/notAfter'],
       [{ k: '00112233445566778899aabbccddeeff' }, ''],
     ];
