@@ -14,6 +14,7 @@ import {
   type CredentialBundle,
 } from '../lib/onboarding/credential-bundle.js';
 import type { OnboardingClient, OnboardingSession } from '../nf/ps/client.js';
+import { parseRfc3339 } from '../lib/rfc3339.js';
 import { SbiClientError } from '../sbi/client.js';
 import type { CredentialStore } from './credential-store.js';
 import { buildEvidence, type EvidenceForm, type EvidenceIdentity } from './evidence.js';
@@ -243,7 +244,8 @@ export async function openCredentials(
       sessionId,
     );
   }
-  if (Date.parse(parsed.bundle.notAfter) <= Date.now()) {
+  // The bundle parsed, so its notAfter is a date-time; 0 would count as expired all the same.
+  if ((parseRfc3339(parsed.bundle.notAfter) ?? 0) <= Date.now()) {
     throw new OnboardingError(
       'CREDENTIALS_INVALID',
       `the credential bundle expired at ${parsed.bundle.notAfter}`,

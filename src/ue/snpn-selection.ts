@@ -4,6 +4,7 @@
 // and NID; the NID compares case-insensitively (it is hex), MCC and MNC digit for digit (MNC 01
 // and 001 are different networks).
 import type { CredentialBundle, SnpnId } from '../lib/onboarding/credential-bundle.js';
+import { parseRfc3339 } from '../lib/rfc3339.js';
 
 export type SnpnSelectionCause = 'NO_CREDENTIALS' | 'SNPN_NOT_AVAILABLE' | 'CREDENTIALS_EXPIRED';
 
@@ -46,7 +47,8 @@ export function selectSnpn(
   for (const bundle of credentials) {
     const offered = broadcast.find((s) => sameSnpn(s, bundle.snpn));
     if (offered === undefined) continue;
-    if (Date.parse(bundle.notAfter) <= now.getTime()) {
+    // A notAfter that is not a date-time (a store edited by hand) counts as expired.
+    if ((parseRfc3339(bundle.notAfter) ?? 0) <= now.getTime()) {
       expired ??= bundle;
       continue;
     }

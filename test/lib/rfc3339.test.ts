@@ -19,6 +19,9 @@ describe('parseRfc3339', () => {
     // a leap year's 29 February, and a year below 100, which Date.UTC would read as 19xx
     ['2028-02-29T12:00:00Z', Date.UTC(2028, 1, 29, 12)],
     ['0099-06-01T00:00:00Z', new Date(Date.UTC(2000, 5, 1)).setUTCFullYear(99)],
+    // 2000 and year 0 are leap years (divisible by 400), 1900 is not
+    ['2000-02-29T00:00:00Z', Date.UTC(2000, 1, 29)],
+    ['0000-02-29T00:00:00Z', new Date(Date.UTC(2000, 1, 29)).setUTCFullYear(0)],
   ])('%s', (text, instant) => {
     expect(parseRfc3339(text)).toBe(instant);
   });
@@ -26,6 +29,7 @@ describe('parseRfc3339', () => {
   test.each([
     '2026-02-30T00:00:00Z', // Date.parse: 2 March
     '2027-02-29T00:00:00Z', // not a leap year
+    '1900-02-29T00:00:00Z', // divisible by 100, not by 400
     '2026-04-31T00:00:00Z',
     '2026-13-01T00:00:00Z',
     '2026-00-10T00:00:00Z',
