@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { problem } from '../../sbi/problem-details.js';
 import { prepareQuery } from '../../store/prepared-query.js';
 import { checkSupiText } from './authentication-subscriptions.js';
-import type { AuthEventsTable, UdmStore } from './store.js';
+import { prepareSubscriptionExists, type AuthEventsTable, type UdmStore } from './store.js';
 import type { AuthEvent, AuthType, StoredAuthEvent } from './ueau-types.js';
 
 export class AuthEventService {
@@ -18,9 +18,7 @@ export class AuthEventService {
     private readonly store: UdmStore,
     private readonly log: FastifyBaseLogger,
   ) {
-    this.#subscribed = prepareQuery(store.db, (db, p: { supi: string }) =>
-      db.selectFrom('authentication_subscriptions').select('supi').where('supi', '=', p.supi),
-    );
+    this.#subscribed = prepareSubscriptionExists(store.db);
     this.#upsert = prepareQuery(store.db, (db, p: AuthEventsTable) => {
       const latest = {
         auth_event_id: p.auth_event_id,

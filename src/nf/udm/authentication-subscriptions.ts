@@ -13,7 +13,11 @@ import { parseRfc3339 } from '../../lib/rfc3339.js';
 import { seal, unseal } from '../../lib/seal.js';
 import { prepareQuery } from '../../store/prepared-query.js';
 import { problem, type InvalidParam } from '../../sbi/problem-details.js';
-import type { AuthenticationSubscriptionsTable, UdmStore } from './store.js';
+import {
+  prepareSubscriptionExists,
+  type AuthenticationSubscriptionsTable,
+  type UdmStore,
+} from './store.js';
 
 export type AuthMethod = '5G_AKA' | 'EAP_AKA_PRIME';
 export const AUTH_METHODS: readonly AuthMethod[] = ['5G_AKA', 'EAP_AKA_PRIME'];
@@ -181,6 +185,7 @@ export class AuthenticationSubscriptionService {
       not_after: p.not_after,
     });
     this.#q = {
+      exists: prepareSubscriptionExists(store.db),
       bySupi: prepareQuery(store.db, (db, p: { supi: string }) =>
         db.selectFrom('authentication_subscriptions').selectAll().where('supi', '=', p.supi),
       ),
@@ -309,12 +314,7 @@ export class AuthenticationSubscriptionService {
 
   /** Is there a subscription for this SUPI? (no secret is opened) */
   async exists(supi: string): Promise<boolean> {
-    const row = await this.store.db
-      .selectFrom('authentication_subscriptions')
-      .select('supi')
-      .where('supi', '=', supi)
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await this.#q.exists.takeFirst(this.store.db, { supi })) !== undefined;
   }
 
   /**

@@ -4,6 +4,7 @@
 // latest authentication event per SUPI. Only the UDM opens this store.
 import type { Kysely } from 'kysely';
 import { openStore, type Migrations, type Store } from '../../store/open-store.js';
+import { prepareQuery } from '../../store/prepared-query.js';
 import type { StoreConfig } from '../../store/store-config.js';
 
 /** One AuthenticationSubscription (TS 29.505) per SUPI. */
@@ -154,4 +155,15 @@ export type UdmStore = Store<UdmDatabase>;
 
 export function openUdmStore(config: StoreConfig): Promise<UdmStore> {
   return openStore<UdmDatabase>(config, 'udm', UDM_MIGRATIONS);
+}
+
+/**
+ * Whether a SUPI has an authentication subscription (its key only, no secret read), prepared
+ * (src/store/prepared-query.ts) by each service that asks: the SIDF on every de-concealed SUCI,
+ * and the auth events.
+ */
+export function prepareSubscriptionExists(db: Kysely<UdmDatabase>) {
+  return prepareQuery(db, (qb, p: { supi: string }) =>
+    qb.selectFrom('authentication_subscriptions').select('supi').where('supi', '=', p.supi),
+  );
 }
