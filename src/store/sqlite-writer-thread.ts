@@ -2,9 +2,11 @@
 // a commit's WAL page writes and its fsync stop whichever thread runs them; for an append-heavy
 // table (the DCS's audit trail, one row per appraisal) that was most of the event loop's time.
 // Here the commit stops the writer thread only: the event loop goes on serving, and each caller
-// is answered once its rows have committed, as before.
+// is answered once its rows have committed, as before. A thread that dies (out of memory, say)
+// fails the batches in flight and is replaced on the next insert, so that one fault does not end
+// the audit trail, and with it every appraisal, until a restart.
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type * as WorkerThreads from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sqlitePragmas } from './open-store.js';
@@ -68,24 +70,32 @@ function writerMain(): void {
 const PLAIN_SQL_NAME = /^[a-z_][a-z0-9_]*$/;
 
 export class SqliteWriterThread<Row extends object> {
-  readonly #worker: Worker;
+  readonly #setup: WriterSetup;
+  readonly #table: string;
   readonly #columns: readonly (keyof Row & string)[];
+  readonly #resourceLimits: ResourceLimits | undefined;
   readonly #waiting = new Map<number, { resolve(): void; reject(err: Error): void }>();
   #nextId = 0;
+  /** The running thread; undefined after it died, and the next insert starts another. */
+  #thread: { worker: Worker; exited: Promise<void> } | undefined;
+  /** Set by close() or by a set-up failure: no thread starts again. */
   #stopped: Error | undefined;
-  readonly #exited: Promise<void>;
 
   constructor(options: {
     file: string;
     table: string;
     columns: readonly (keyof Row & string)[];
     synchronous: 'FULL' | 'NORMAL';
+    /** the thread's heap limits (Node's Worker option); none by default */
+    resourceLimits?: ResourceLimits;
   }) {
     for (const name of [options.table, ...options.columns]) {
       if (!PLAIN_SQL_NAME.test(name)) throw new RangeError(`not a plain SQL name: ${name}`);
     }
+    this.#table = options.table;
     this.#columns = options.columns;
-    const setup: WriterSetup = {
+    this.#resourceLimits = options.resourceLimits;
+    this.#setup = {
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       file: options.file,
       pragmas: sqlitePragmas(options.synchronous),
@@ -93,55 +103,72 @@ export class SqliteWriterThread<Row extends object> {
         `insert into "${options.table}" (${options.columns.map((c) => `"${c}"`).join(', ')}) ` +
         `values (${options.columns.map(() => '?').join(', ')})`,
     };
-    this.#worker = new Worker(`(${writerMain.toString()})()`, { eval: true, workerData: setup });
+    this.#thread = this.#start();
+  }
+
+  #start(): { worker: Worker; exited: Promise<void> } {
+    const worker = new Worker(`(${writerMain.toString()})()`, {
+      eval: true,
+      workerData: this.#setup,
+      ...(this.#resourceLimits ? { resourceLimits: this.#resourceLimits } : {}),
+    });
     // Only work in flight keeps the process alive; an idle writer does not.
-    this.#worker.unref();
-    this.#worker.on('message', (reply: Reply) => {
+    worker.unref();
+    worker.on('message', (reply: Reply) => {
       if ('setupError' in reply) {
-        this.#stop(
-          new Error(`the writer thread cannot write ${options.table}: ${reply.setupError}`),
+        this.#stopped ??= new Error(
+          `the writer thread cannot write ${this.#table}: ${reply.setupError}`,
         );
+        this.#rejectAll(this.#stopped);
         return;
       }
       const waiting = this.#waiting.get(reply.id);
       if (!waiting) return;
       this.#waiting.delete(reply.id);
-      if (this.#waiting.size === 0) this.#worker.unref();
+      if (this.#waiting.size === 0) worker.unref();
       if (reply.error === undefined) waiting.resolve();
       else waiting.reject(new Error(`insert failed: ${reply.error}`));
     });
-    this.#worker.on('error', (err) => this.#stop(err));
-    this.#exited = new Promise((resolve) =>
-      this.#worker.once('exit', () => {
-        this.#stop(new Error('the writer thread has stopped'));
+    let failure = '';
+    worker.on('error', (err) => (failure = ` (${err.message})`));
+    const exited = new Promise<void>((resolve) =>
+      worker.once('exit', () => {
+        if (this.#thread?.worker === worker) this.#thread = undefined;
+        // The batches in flight may or may not have committed: their callers hear of a failure.
+        this.#rejectAll(this.#stopped ?? new Error(`the writer thread has stopped${failure}`));
         resolve();
       }),
     );
+    return { worker, exited };
   }
 
   /** Stores the rows in one transaction: all of them once it resolves, none if it rejects. */
   insert(rows: readonly Row[]): Promise<void> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     if (rows.length === 0) return Promise.resolve();
+    // A thread that died (out of memory, say) is replaced, as the process would be.
+    const { worker } = (this.#thread ??= this.#start());
     const id = this.#nextId++;
     const values = rows.map((row) => this.#columns.map((c) => row[c] ?? null));
     return new Promise<void>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      this.#worker.ref();
-      this.#worker.postMessage({ id, rows: values });
+      worker.ref();
+      worker.postMessage({ id, rows: values });
     });
   }
 
   /** Lets the writes already sent commit, then closes the thread's connection. */
   async close(): Promise<void> {
-    if (!this.#stopped) this.#worker.postMessage('close');
-    this.#worker.ref();
-    await this.#exited;
+    this.#stopped ??= new Error('the writer thread has stopped');
+    const thread = this.#thread;
+    if (!thread) return;
+    thread.worker.postMessage('close');
+    thread.worker.ref();
+    await thread.exited;
   }
 
-  #stop(err: Error): void {
-    this.#stopped ??= err;
-    for (const waiting of this.#waiting.values()) waiting.reject(this.#stopped);
+  #rejectAll(err: Error): void {
+    for (const waiting of this.#waiting.values()) waiting.reject(err);
     this.#waiting.clear();
   }
 }

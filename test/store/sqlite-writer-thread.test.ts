@@ -1,6 +1,7 @@
 // The SQLite writer thread: rows are committed (visible to another connection) when insert()
 // resolves; a failing batch stores none of its rows and rejects with the database's reason;
-// close() lets the writes already sent finish; a stopped writer refuses further rows.
+// close() lets the writes already sent finish; a stopped writer refuses further rows; a thread
+// that dies is replaced by the next insert.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,27 @@ describe('SqliteWriterThread', () => {
     await writer.close();
     await Promise.all(sent);
     expect(stored()).toHaveLength(20);
+    await expect(writer.insert([{ id: 'late', note: null }])).rejects.toThrow(
+      /writer thread has stopped/,
+    );
+  });
+
+  test('a thread that dies (out of memory) fails its batch; the next insert runs on a new one', async () => {
+    // A real death, not a simulated one: a batch far larger than the thread's heap may hold.
+    const writer = new SqliteWriterThread<Row>({
+      file,
+      table: 'log',
+      columns: ['id', 'note'],
+      synchronous: 'FULL',
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+    });
+    await writer.insert([{ id: 'before', note: null }]);
+    const huge = Array.from({ length: 64 }, (_, i) => ({ id: `big${i}`, note: 'x'.repeat(4e6) }));
+    await expect(writer.insert(huge)).rejects.toThrow(/writer thread has stopped \(.*memory/i);
+    expect(stored().map((r) => r.id)).toEqual(['before']);
+    await writer.insert([{ id: 'after', note: 'small' }]);
+    expect(stored().map((r) => r.id)).toEqual(['after', 'before']);
+    await writer.close();
     await expect(writer.insert([{ id: 'late', note: null }])).rejects.toThrow(
       /writer thread has stopped/,
     );
