@@ -6,7 +6,7 @@
 // on the next one. The thread runs the build (dist/); tests that import the sources encrypt on
 // the calling thread.
 import type { JWK } from 'jose';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { CredentialBundle } from '../../lib/onboarding/credential-bundle.js';
 import { encryptBundle } from './bundle.js';
 
@@ -32,6 +32,9 @@ export class BundleThread {
   #nextId = 0;
   #closed = false;
 
+  /** `resourceLimits`: the thread's heap limits (Node's Worker option); none by default. */
+  constructor(private readonly options: { resourceLimits?: ResourceLimits } = {}) {}
+
   readonly encrypt: BundleEncryptor = (bundle, cnf) => {
     if (this.#closed) return Promise.reject(new Error('the bundle thread is closed'));
     const worker = this.#running();
@@ -53,7 +56,11 @@ export class BundleThread {
 
   #running(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./bundle-thread-main.js', import.meta.url));
+    const { resourceLimits } = this.options;
+    const worker = new Worker(
+      new URL('./bundle-thread-main.js', import.meta.url),
+      resourceLimits ? { resourceLimits } : {},
+    );
     // An idle thread does not keep the process alive.
     worker.unref();
     worker.on('message', (reply: BundleReply) => {

@@ -1,7 +1,8 @@
 // The PS's bundle thread, from the build as serve runs it: the JWE it makes opens with the cnf
 // key's private half (read by jose, an implementation of its own) to the bundle sent, many at
 // once stay paired with their answers, a key that is not a P-256 point fails that encryption
-// alone with the library's error, and a closed thread refuses work.
+// alone with the library's error, a thread that dies fails its encryption and is replaced by
+// the next one, and a closed thread refuses work.
 import { compactDecrypt, importJWK, type JWK } from 'jose';
 import { afterAll, expect, test } from 'vitest';
 import { generateJwkPair } from '../../../src/lib/key-pairs.js';
@@ -67,4 +68,22 @@ test('a closed thread refuses work', async () => {
   expect(await closing.encrypt(bundle(3), key.publicJwk)).toMatch(/^[\w-]+(\.[\w-]*){4}$/);
   await closing.close();
   await expect(closing.encrypt(bundle(4), key.publicJwk)).rejects.toThrow(/closed/);
+});
+
+test('a thread that dies (out of memory) fails its encryption; the next one runs on a new thread', async () => {
+  // A real death, not a simulated one: a bundle far larger than the thread's heap may hold.
+  const small = new BundleThread({
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+  });
+  try {
+    const { privateJwk, publicJwk } = generateJwkPair('P-256');
+    // 64 strings of 4 MB, which the thread's 16 MB heap cannot take in.
+    const padding = Array.from({ length: 64 }, () => 'x'.repeat(4e6));
+    const huge = { ...bundle(1), padding } as CredentialBundle;
+    await expect(small.encrypt(huge, publicJwk)).rejects.toThrow(/memory/i);
+    const jwe = await small.encrypt(bundle(2), publicJwk);
+    expect(await open(jwe, privateJwk)).toEqual(bundle(2));
+  } finally {
+    await small.close();
+  }
 });
