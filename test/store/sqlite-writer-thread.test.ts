@@ -27,12 +27,14 @@ beforeEach(() => {
   reader.exec('create table log (id text primary key, note text)');
 });
 const stored = () => reader.prepare('select id, note from log order by id').all() as Row[];
-const writerFor = () =>
+type WriterOptions = ConstructorParameters<typeof SqliteWriterThread<Row>>[0];
+const writerFor = (options: Partial<WriterOptions> = {}) =>
   new SqliteWriterThread<Row>({
     file,
     table: 'log',
     columns: ['id', 'note'],
     synchronous: 'FULL',
+    ...options,
   });
 
 describe('SqliteWriterThread', () => {
@@ -81,11 +83,7 @@ describe('SqliteWriterThread', () => {
 
   test('a thread that dies (out of memory) fails its batch; the next insert runs on a new one', async () => {
     // A real death, not a simulated one: a batch far larger than the thread's heap may hold.
-    const writer = new SqliteWriterThread<Row>({
-      file,
-      table: 'log',
-      columns: ['id', 'note'],
-      synchronous: 'FULL',
+    const writer = writerFor({
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
     });
     await writer.insert([{ id: 'before', note: null }]);
@@ -101,12 +99,7 @@ describe('SqliteWriterThread', () => {
   });
 
   test('a table that does not exist stops the writer with the reason, not a hang', async () => {
-    const writer = new SqliteWriterThread<Row>({
-      file,
-      table: 'no_such_table',
-      columns: ['id', 'note'],
-      synchronous: 'NORMAL',
-    });
+    const writer = writerFor({ table: 'no_such_table', synchronous: 'NORMAL' });
     await expect(writer.insert([{ id: 'a', note: null }])).rejects.toThrow(/no such table/);
     await writer.close();
   });
