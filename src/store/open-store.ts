@@ -25,10 +25,15 @@ export async function openStore<DB>(
   migrations: Migrations,
 ): Promise<Store<DB>> {
   checkFunctionName(functionName);
-  const db =
-    config.kind === 'sqlite'
-      ? openSqlite<DB>(config, functionName)
-      : await openPostgres<DB>(config, functionName);
+  let db: Kysely<DB>;
+  let sqlite: Store<DB>['sqlite'];
+  if (config.kind === 'sqlite') {
+    // Every commit survives a power cut unless the operator chose otherwise.
+    sqlite = { file: sqliteFile(config, functionName), synchronous: config.synchronous ?? 'FULL' };
+    db = openSqlite<DB>(config.dataDir, sqlite);
+  } else {
+    db = await openPostgres<DB>(config, functionName);
+  }
   try {
     await migrate(db as Kysely<unknown>, config.kind, migrations);
   } catch (err) {
@@ -38,14 +43,7 @@ export async function openStore<DB>(
   return {
     db,
     kind: config.kind,
-    ...(config.kind === 'sqlite'
-      ? {
-          sqlite: {
-            file: sqliteFile(config, functionName),
-            synchronous: config.synchronous ?? 'FULL',
-          },
-        }
-      : {}),
+    ...(sqlite ? { sqlite } : {}),
     close: () => db.destroy(),
   };
 }
@@ -70,12 +68,12 @@ export function sqlitePragmas(synchronous: 'FULL' | 'NORMAL'): string[] {
 }
 
 function openSqlite<DB>(
-  config: Extract<StoreConfig, { kind: 'sqlite' }>,
-  functionName: string,
+  dataDir: string,
+  sqlite: { file: string; synchronous: 'FULL' | 'NORMAL' },
 ): Kysely<DB> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = new SQLite(sqliteFile(config, functionName));
-  for (const pragma of sqlitePragmas(config.synchronous ?? 'FULL')) database.pragma(pragma);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const database = new SQLite(sqlite.file);
+  for (const pragma of sqlitePragmas(sqlite.synchronous)) database.pragma(pragma);
   return new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 

@@ -106,3 +106,16 @@ test('a function name that is not a safe identifier is refused', async () => {
     /function name for the store/,
   );
 });
+
+test('SQLite: FULL unless configured otherwise, on the connection and in what the store reports', async () => {
+  const synchronousOf = async (store: Awaited<ReturnType<typeof openStore>>) =>
+    (await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db)).rows[0]?.synchronous;
+  const byDefault = await openStore({ kind: 'sqlite', dataDir }, 'zeta', {});
+  expect(byDefault.sqlite).toEqual({ file: join(dataDir, 'zeta.sqlite'), synchronous: 'FULL' });
+  expect(await synchronousOf(byDefault)).toBe(2); // SQLite's code for FULL
+  await byDefault.close();
+  const normal = await openStore({ kind: 'sqlite', dataDir, synchronous: 'NORMAL' }, 'zeta', {});
+  expect(normal.sqlite?.synchronous).toBe('NORMAL');
+  expect(await synchronousOf(normal)).toBe(1); // NORMAL
+  await normal.close();
+});
