@@ -2,7 +2,7 @@
 // than one core: each thread has its own event loop, and the functions still talk to each other
 // over HTTP only. The thread (function-thread-main.ts) loads its modules as soon as it exists;
 // start() then starts a function there with its peers' URLs. Threads run from the build (dist/).
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { RunningFunction, StartSettings } from './network.js';
 import { CliUsageError } from './usage-error.js';
 
@@ -30,8 +30,12 @@ export class FunctionThread {
   /** the request in flight (one at a time) */
   #pending: Pending | undefined;
 
-  constructor() {
-    this.#worker = new Worker(new URL('./function-thread-main.js', import.meta.url));
+  /** `resourceLimits`: the thread's heap limits (Node's Worker option); none by default. */
+  constructor(options: { resourceLimits?: ResourceLimits } = {}) {
+    this.#worker = new Worker(
+      new URL('./function-thread-main.js', import.meta.url),
+      options.resourceLimits ? { resourceLimits: options.resourceLimits } : {},
+    );
     this.#worker.on('message', (report: ThreadReport) => this.#settle((p) => p.resolve(report)));
     this.#worker.on('error', (err) => this.#failed(err));
     this.#worker.on('exit', (code) => this.#failed(new Error(`the thread exited (code ${code})`)));
@@ -81,9 +85,12 @@ export class FunctionThread {
     // A function that fails after it started takes the process with it, as it would on the main
     // thread, so that whatever supervises the process starts it again.
     const names = [...this.#started].join(', ');
+    // The code, when there is one, says what happened (ERR_WORKER_OUT_OF_MEMORY, say); the message
+    // and the stack only on request, as they may quote what a request carried.
+    const cause = (err as NodeJS.ErrnoException).code ?? err.name;
     const detail = process.env.NPN_ONBOARD_DEBUG ? `\n${err.stack ?? ''}` : '';
     process.stderr.write(
-      `npn-onboard: the thread of ${names} stopped (${err.name}); exiting; rerun with NPN_ONBOARD_DEBUG=1 for details${detail}\n`,
+      `npn-onboard: the thread of ${names} stopped (${cause}); exiting; rerun with NPN_ONBOARD_DEBUG=1 for details${detail}\n`,
     );
     process.exit(EXIT_INTERNAL);
   }
