@@ -87,7 +87,8 @@ test('a thread that dies after its function started ends the process: exit 70, t
   const data = join(root, 'dies');
   await runJson(['init', '--data', data]);
   // A process of its own, as serve is: the thread's death ends it. Its heap holds the DCS but not
-  // an 8 MB device batch, a real death (ERR_WORKER_OUT_OF_MEMORY), not a simulated one.
+  // an 8 MB device batch, a real death (ERR_WORKER_OUT_OF_MEMORY), not a simulated one. 40 MB:
+  // the DCS needs more than 20 MB to start, and this batch fits in 64 MB.
   const script = join(root, 'thread-dies.mjs');
   const settings = {
     dataDir: data,
@@ -101,7 +102,7 @@ test('a thread that dies after its function started ends the process: exit 70, t
   writeFileSync(
     script,
     `import { FunctionThread } from ${JSON.stringify(new URL('../../dist/src/cli/function-thread.js', import.meta.url).href)};
-const thread = new FunctionThread({ resourceLimits: { maxOldGenerationSizeMb: 24 } });
+const thread = new FunctionThread({ resourceLimits: { maxOldGenerationSizeMb: 40 } });
 const dcs = await thread.start('dcs', ${JSON.stringify(settings)});
 process.stdout.write(dcs.url + '\\n');
 `,
