@@ -4,11 +4,12 @@
 // nothing listening; close() lets every port go; a thread that dies once its functions run takes
 // the process with it (exit 70), so that a supervisor starts it again.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
+import { adminToken } from '../../src/cli/data-dir.js';
 import type * as NetworkModule from '../../src/cli/network.js';
 import { runJson } from './run-cli.js';
 
@@ -116,7 +117,7 @@ process.stdout.write(dcs.url + '\\n');
     void exited.then((code) => reject(new Error(`exited (${code}) before listening: ${stderr}`)));
   });
 
-  const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
+  const token = adminToken(data);
   const devices = Array.from({ length: 20_000 }, (_, i) => ({
     ueid: `01${i.toString(16).padStart(32, '0')}`,
     deviceClass: 'c'.repeat(250),
